@@ -1,0 +1,221 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// projectionTables are dumped, in this order, by ProjectionHash; the search
+// indexes are left out because they are keyed by SQLite rowids, which a
+// rebuild may assign differently while the content stays the same.
+var projectionTables = []struct{ name, columns, order string }{
+	{"households", "id, township_code, village_code, village_name, head_name, head_id, members, data, last_key", "id"},
+	{"members", "id, household_id, name, id_number, relation, sex, birth, data", "id"},
+	{"cases", "id, household_id, program, state, village_code, applied_on, amount, next_step, next_due, data", "id"},
+	{"field_versions", "household_id, target, field, event_id", "household_id, target, field"},
+	{"conflicts", "id, household_id, case_id, kind, subject, target, kept_event, other_event, kept_value, other_value, resolution, resolved_by, resolved_hlc", "id"},
+	{"attachments", "event_id, household_id, case_id, sha256, name, mime, size, note, added_by, hlc", "event_id"},
+	{"rule_sets", "effective_from, version, data", "effective_from"},
+	{"calendar", "date, name, working", "date"},
+}
+
+// ProjectionHash is a SHA-256 over the content of every projection table in
+// key order: two databases with equal hashes show clerks the same data.
+func (s *Store) ProjectionHash(ctx context.Context) (string, error) {
+	return projectionHash(ctx, s.db)
+}
+
+func projectionHash(ctx context.Context, q querier) (string, error) {
+	h := sha256.New()
+	for _, t := range projectionTables {
+		if err := dumpTable(ctx, q, h, t.name, t.columns, t.order); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func dumpTable(ctx context.Context, q querier, w io.Writer, table, columns, order string) error {
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM `+table+` ORDER BY `+order)
+	if err != nil {
+		return fmt.Errorf("dump %s: %w", table, err)
+	}
+	defer rows.Close()
+	n := len(strings.Split(columns, ","))
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	fmt.Fprintf(w, "table %s\n", table)
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for _, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			fmt.Fprintf(w, "%T:%v\x1f", v, v)
+		}
+		io.WriteString(w, "\x1e")
+	}
+	return rows.Err()
+}
+
+// Rebuild drops every projection and folds the whole log again.
+func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := rebuildTx(ctx, tx, progress); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func rebuildTx(ctx context.Context, tx *sql.Tx, progress func(done, total int)) error {
+	for _, t := range []string{"members", "cases", "field_versions", "conflicts", "attachments", "households",
+		"rule_sets", "calendar"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return fmt.Errorf("rebuild: clear %s: %w", t, err)
+		}
+	}
+	// County-wide events first (rules, calendar): households are folded with them in force.
+	global, err := queryEvents(ctx, tx, `SELECT `+eventColumns+` FROM events WHERE household_id = ''`+canonicalOrder)
+	if err != nil {
+		return err
+	}
+	p := newProjector(ctx, tx)
+	for i := range global {
+		if err := p.apply(&global[i]); err != nil {
+			return err
+		}
+	}
+	if err := p.flush(); err != nil {
+		return err
+	}
+	fc, err := loadFoldContext(ctx, tx)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT household_id FROM events WHERE household_id <> '' ORDER BY household_id`)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for i, hid := range ids {
+		agg, lastKey, err := refoldHousehold(ctx, tx, hid, fc)
+		if err != nil {
+			return err
+		}
+		if err := saveAggregate(ctx, tx, agg, lastKey, fc); err != nil {
+			return err
+		}
+		if progress != nil && (i%500 == 0 || i == len(ids)-1) {
+			progress(i+1, len(ids))
+		}
+	}
+	return nil
+}
+
+// CheckReport is the result of Check.
+type CheckReport struct {
+	Integrity      string   // "ok" or SQLite's findings
+	Events         int      // events in the log
+	ChainBreaks    []string // devices whose hash chain is broken, with the first bad event
+	ProjectionHash string
+	RebuiltHash    string
+	Malformed      []string // events the fold could not read
+}
+
+// OK reports whether every check passed.
+func (r CheckReport) OK() bool {
+	return r.Integrity == "ok" && len(r.ChainBreaks) == 0 && r.ProjectionHash == r.RebuiltHash
+}
+
+// Check runs SQLite's integrity check, verifies every device's hash chain, and
+// compares the projections with a rebuild from the log (rolled back afterwards).
+func (s *Store) Check(ctx context.Context) (CheckReport, error) {
+	var r CheckReport
+	if err := s.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&r.Integrity); err != nil {
+		return r, fmt.Errorf("integrity check: %w", err)
+	}
+	breaks, n, err := verifyChains(ctx, s.db)
+	if err != nil {
+		return r, err
+	}
+	r.ChainBreaks, r.Events = breaks, n
+	if r.ProjectionHash, err = s.ProjectionHash(ctx); err != nil {
+		return r, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return r, err
+	}
+	defer tx.Rollback()
+	if err := rebuildTx(ctx, tx, nil); err != nil {
+		return r, err
+	}
+	r.RebuiltHash, err = projectionHash(ctx, tx)
+	return r, err
+}
+
+// verifyChains walks each device's events in sequence and checks that each
+// one's hash matches its content and names its predecessor.
+func verifyChains(ctx context.Context, q querier) ([]string, int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM events ORDER BY device_id, device_seq`)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var breaks []string
+	n := 0
+	device, prevHash, prevSeq, broken := "", "", int64(0), false
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, n, err
+		}
+		n++
+		if e.DeviceID != device {
+			device, prevHash, prevSeq, broken = e.DeviceID, "", 0, false
+		}
+		if broken {
+			continue
+		}
+		switch {
+		case e.DeviceSeq != prevSeq+1 && prevSeq != 0:
+			breaks = append(breaks, fmt.Sprintf("设备 %s：序号 %d 之后缺少事件（下一条为 %d）", device, prevSeq, e.DeviceSeq))
+			broken = true
+		case prevSeq != 0 && e.PrevHash != prevHash:
+			breaks = append(breaks, fmt.Sprintf("设备 %s：事件 %d 与前一事件的哈希链断开", device, e.DeviceSeq))
+			broken = true
+		case e.ComputeHash() != e.Hash:
+			breaks = append(breaks, fmt.Sprintf("设备 %s：事件 %d（%s）内容被改动", device, e.DeviceSeq, e.ID))
+			broken = true
+		}
+		prevHash, prevSeq = e.Hash, e.DeviceSeq
+	}
+	return breaks, n, rows.Err()
+}
