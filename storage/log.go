@@ -168,6 +168,14 @@ func ImportEvents(ctx context.Context, tx *sql.Tx, events []app.Event) (int, err
 			continue
 		}
 		added++
+		if e.HouseholdID != "" {
+			// Remote events arrive in any order, and earlier ones may have been
+			// skipped by the fold (a step before its case arrived): fold each
+			// touched household again from its full log, in canonical order.
+			p.refold[e.HouseholdID] = true
+			p.aggs[e.HouseholdID] = nil
+			continue
+		}
 		if err := p.apply(e); err != nil {
 			return added, err
 		}
