@@ -1,0 +1,391 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"jiuzhu/app"
+	"jiuzhu/storage"
+)
+
+// MetaToken is the meta key holding the device's county token.
+const (
+	MetaToken      = "sync_token"
+	MetaServer     = "sync_server"
+	MetaLastResult = "sync_last_result"
+)
+
+// Options tune a Client. Zero values take the defaults.
+type Options struct {
+	Timeout      time.Duration // per request (default 30s)
+	Retries      int           // per request, after the first try (default 5)
+	RetryWait    time.Duration // first backoff (default 500ms)
+	RetryMaxWait time.Duration // backoff cap (default 30s)
+	BatchBytes   int           // target uncompressed JSON per push (default 48 KB)
+	Transport    http.RoundTripper
+}
+
+// Client syncs one device database with the county.
+type Client struct {
+	store  *storage.Store
+	http   *resty.Client
+	base   string
+	opts   Options
+	device string
+}
+
+// NewClient returns a client for store talking to the county at base with token.
+func NewClient(store *storage.Store, base, token string, o Options) *Client {
+	if o.Timeout == 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.Retries == 0 {
+		o.Retries = 5
+	}
+	if o.RetryWait == 0 {
+		o.RetryWait = 500 * time.Millisecond
+	}
+	if o.RetryMaxWait == 0 {
+		o.RetryMaxWait = 30 * time.Second
+	}
+	if o.BatchBytes == 0 {
+		o.BatchBytes = 48 << 10
+	}
+	h := resty.New().
+		SetBaseURL(strings.TrimRight(base, "/")).
+		SetTimeout(o.Timeout).
+		SetRetryCount(o.Retries).
+		SetRetryWaitTime(o.RetryWait). // resty backs off exponentially with jitter
+		SetRetryMaxWaitTime(o.RetryMaxWait).
+		SetAuthToken(token).
+		SetHeader(HeaderDevice, store.Device().ID).
+		SetHeader("User-Agent", "jiuzhu-sync/1").
+		AddRetryCondition(func(r *resty.Response, err error) bool {
+			if err != nil {
+				return true // network: dropped, reset, timed out
+			}
+			c := r.StatusCode()
+			return c == http.StatusTooManyRequests || c >= 500
+		})
+	if o.Transport != nil {
+		h.SetTransport(o.Transport)
+	}
+	return &Client{store: store, http: h, base: base, opts: o, device: store.Device().ID}
+}
+
+// Result reports one sync round.
+type Result struct {
+	Pushed     int         // own events the county acknowledged this round
+	Rejected   []Rejection // own events the county refused, with reasons
+	Pulled     int         // events received from other devices (new here)
+	Blobs      int         // attachments uploaded or downloaded
+	Pending    int         // own events still not acknowledged
+	Conflicts  int         // county conflicts flagged back so far
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// Rejection is one rejected event.
+type Rejection struct{ EventID, Reason string }
+
+// Error is a request the county refused: Message is for the clerk.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("county: %d %s: %s", e.Status, e.Code, e.Message) }
+
+func replyError(r *resty.Response) error {
+	var er ErrorReply
+	_ = json.Unmarshal(r.Body(), &er)
+	if er.Message == "" {
+		er.Message = fmt.Sprintf("县里服务器返回 %s", r.Status())
+	}
+	return &Error{Status: r.StatusCode(), Code: er.Code, Message: er.Message}
+}
+
+// Sync pushes the outbox (uploading attachments first), then pulls until
+// caught up, then fetches missing attachments. Every step commits its own
+// bookkeeping with its data, so an interrupted round loses nothing and the
+// next one resumes. progress may be nil.
+func (c *Client) Sync(ctx context.Context, progress func(stage string, done, total int)) (Result, error) {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	res := Result{StartedAt: time.Now()}
+	err := c.sync(ctx, progress, &res)
+	res.FinishedAt = time.Now()
+	res.Pending, _ = c.store.Pending(ctx)
+	c.saveResult(ctx, res, err)
+	return res, err
+}
+
+func (c *Client) saveResult(ctx context.Context, res Result, err error) {
+	msg := fmt.Sprintf("%s 同步成功：上传 %d 条，下载 %d 条，待上传 %d 条", res.FinishedAt.Format("2006-01-02 15:04"), res.Pushed, res.Pulled, res.Pending)
+	if len(res.Rejected) > 0 {
+		msg += fmt.Sprintf("，县里退回 %d 条", len(res.Rejected))
+	}
+	if err != nil {
+		msg = fmt.Sprintf("%s 同步失败：%s（待上传 %d 条，下次自动重试）", res.FinishedAt.Format("2006-01-02 15:04"), Message(err), res.Pending)
+	}
+	_ = c.store.SetMeta(context.WithoutCancel(ctx), MetaLastResult, msg)
+}
+
+// Message is an error as the clerk should read it.
+func Message(err error) string {
+	var ce *Error
+	if errors.As(err, &ce) {
+		return ce.Message
+	}
+	if errors.Is(err, context.Canceled) {
+		return "已取消"
+	}
+	return "无法连接县里服务器（" + err.Error() + "）"
+}
+
+func (c *Client) sync(ctx context.Context, progress func(string, int, int), res *Result) error {
+	if err := c.push(ctx, progress, res); err != nil {
+		return err
+	}
+	if err := c.pull(ctx, progress, res); err != nil {
+		return err
+	}
+	return c.fetchBlobs(ctx, progress, res)
+}
+
+func (c *Client) push(ctx context.Context, progress func(string, int, int), res *Result) error {
+	total, err := c.store.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	done := 0
+	progress("push", 0, total)
+	for gaps := 0; ; {
+		events, err := c.store.OutboxEvents(ctx, MaxBatchEvents)
+		if err != nil {
+			return err
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		batch := cutBatch(events, c.opts.BatchBytes)
+		if err := c.uploadBlobs(ctx, batch, res); err != nil {
+			return err
+		}
+		reply, status, err := c.pushBatch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		if status == http.StatusConflict {
+			// The county has fewer (restored from a backup) or more (our ack
+			// was lost) of our events than we thought: continue from its count.
+			if gaps++; gaps > 3 {
+				return &Error{Status: status, Code: "gap", Message: "与县里的事件序号反复对不上，请联系县民政局"}
+			}
+			if err := c.store.RecordAcks(ctx, reply.LastSeq, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		rejected := map[string]string{}
+		for _, r := range reply.Results {
+			if r.Status == StatusRejected {
+				rejected[r.EventID] = r.Reason
+				res.Rejected = append(res.Rejected, Rejection{r.EventID, r.Reason})
+			}
+		}
+		if err := c.store.RecordAcks(ctx, reply.AckedThrough, rejected); err != nil {
+			return err
+		}
+		done += len(batch)
+		res.Pushed += len(batch)
+		progress("push", min(done, total), total)
+	}
+}
+
+// cutBatch takes events from the front up to about max bytes of JSON (at least one).
+func cutBatch(events []app.Event, max int) []app.Event {
+	size := 0
+	for i := range events {
+		size += len(events[i].Payload) + 420 // the envelope around the payload
+		if size > max && i > 0 {
+			return events[:i]
+		}
+	}
+	return events
+}
+
+func (c *Client) pushBatch(ctx context.Context, batch []app.Event) (*PushReply, int, error) {
+	body, err := EncodeGzipJSON(PushRequest{SchemaV: app.SchemaVersion, DeviceID: c.device, Events: batch})
+	if err != nil {
+		return nil, 0, err
+	}
+	var reply PushReply
+	r, err := c.http.R().SetContext(ctx).
+		SetHeader("Content-Type", "application/json").
+		SetHeader("Content-Encoding", "gzip").
+		SetBody(body).
+		Post("/v1/push")
+	if err != nil {
+		return nil, 0, err
+	}
+	switch r.StatusCode() {
+	case http.StatusOK, http.StatusConflict:
+		if err := json.Unmarshal(r.Body(), &reply); err != nil {
+			return nil, 0, fmt.Errorf("push reply: %w", err)
+		}
+		if r.StatusCode() == http.StatusOK && (reply.AckedThrough < batch[0].DeviceSeq-1 || len(reply.Results) != len(batch)) {
+			return nil, 0, fmt.Errorf("push reply: acknowledged through %d for a batch from %d", reply.AckedThrough, batch[0].DeviceSeq)
+		}
+		return &reply, r.StatusCode(), nil
+	}
+	return nil, r.StatusCode(), replyError(r)
+}
+
+func (c *Client) pull(ctx context.Context, progress func(string, int, int), res *Result) error {
+	for {
+		cur, err := c.store.Meta(ctx, storage.MetaSyncCursor)
+		if err != nil {
+			return err
+		}
+		since, _ := strconv.ParseInt(cur, 10, 64)
+		var reply PullReply
+		r, err := c.http.R().SetContext(ctx).SetQueryParam("since", strconv.FormatInt(since, 10)).
+			SetQueryParam("limit", strconv.Itoa(DefaultPullLimit)).Get("/v1/pull")
+		if err != nil {
+			return err
+		}
+		if r.StatusCode() != http.StatusOK {
+			return replyError(r)
+		}
+		if err := json.Unmarshal(r.Body(), &reply); err != nil {
+			return fmt.Errorf("pull reply: %w", err)
+		}
+		events := make([]app.Event, len(reply.Events))
+		rejected := map[string]string{}
+		for i, pe := range reply.Events {
+			events[i] = pe.Event
+			if pe.Status == StatusRejected {
+				rejected[pe.Event.ID] = pe.Reason
+			}
+		}
+		if reply.Next < since {
+			return fmt.Errorf("pull reply: cursor went back from %d to %d", since, reply.Next)
+		}
+		n, err := c.store.ApplyPulled(ctx, events, rejected, reply.Next)
+		if err != nil {
+			return err
+		}
+		res.Pulled += n
+		progress("pull", res.Pulled, res.Pulled)
+		if !reply.More {
+			return nil
+		}
+	}
+}
+
+// uploadBlobs sends the attachments named by a batch before the batch itself,
+// resuming each from the offset the county already has.
+func (c *Client) uploadBlobs(ctx context.Context, batch []app.Event, res *Result) error {
+	for i := range batch {
+		if batch[i].Type != app.EventAttachmentAdded {
+			continue
+		}
+		var p app.AttachmentAdded
+		if json.Unmarshal(batch[i].Payload, &p) != nil {
+			continue
+		}
+		data, err := c.store.Blob(ctx, p.SHA256)
+		if err != nil {
+			return fmt.Errorf("attachment %s: %w", p.SHA256, err)
+		}
+		if err := c.uploadBlob(ctx, p.SHA256, data); err != nil {
+			return err
+		}
+		res.Blobs++
+	}
+	return nil
+}
+
+func (c *Client) uploadBlob(ctx context.Context, sha string, data []byte) error {
+	r, err := c.http.R().SetContext(ctx).Head("/v1/blobs/" + sha)
+	if err != nil {
+		return err
+	}
+	if r.StatusCode() != http.StatusOK {
+		return replyError(r)
+	}
+	if r.Header().Get("X-Blob-Complete") == "true" {
+		return nil
+	}
+	offset, _ := strconv.ParseInt(r.Header().Get("X-Blob-Offset"), 10, 64)
+	for tries := 0; offset < int64(len(data)); {
+		end := min(offset+BlobChunk, int64(len(data)))
+		r, err := c.http.R().SetContext(ctx).SetHeader("Content-Type", "application/octet-stream").
+			SetQueryParam("offset", strconv.FormatInt(offset, 10)).
+			SetQueryParam("size", strconv.Itoa(len(data))).
+			SetBody(data[offset:end]).Put("/v1/blobs/" + sha)
+		if err != nil {
+			return err
+		}
+		switch r.StatusCode() {
+		case http.StatusOK:
+			offset = end
+		case http.StatusConflict, http.StatusUnprocessableEntity:
+			// Another attempt got there first (a duplicated request), or the
+			// county discarded a corrupted upload: continue from its offset.
+			if tries++; tries > 5 {
+				return replyError(r)
+			}
+			offset, _ = strconv.ParseInt(r.Header().Get("X-Blob-Offset"), 10, 64)
+		default:
+			return replyError(r)
+		}
+	}
+	return nil
+}
+
+// fetchBlobs downloads attachments named by pulled events that are not here yet.
+func (c *Client) fetchBlobs(ctx context.Context, progress func(string, int, int), res *Result) error {
+	missing, err := c.store.MissingBlobs(ctx)
+	if err != nil {
+		return err
+	}
+	for i, sha := range missing {
+		progress("blobs", i, len(missing))
+		r, err := c.http.R().SetContext(ctx).Get("/v1/blobs/" + sha)
+		if err != nil {
+			return err
+		}
+		if r.StatusCode() == http.StatusNotFound {
+			continue // not uploaded yet by its author: next round
+		}
+		if r.StatusCode() != http.StatusOK {
+			return replyError(r)
+		}
+		sum := sha256.Sum256(r.Body())
+		if hex.EncodeToString(sum[:]) != sha {
+			continue // damaged on the way: next round
+		}
+		if err := c.store.PutBlob(ctx, sha, r.Body()); err != nil {
+			return err
+		}
+		res.Blobs++
+	}
+	if len(missing) > 0 {
+		progress("blobs", len(missing), len(missing))
+	}
+	return nil
+}

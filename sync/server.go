@@ -1,0 +1,259 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"jiuzhu/app"
+)
+
+// HeaderDevice carries the device database id on every request.
+const HeaderDevice = "X-Jiuzhu-Device"
+
+type server struct {
+	store ServerStore
+	log   *slog.Logger
+}
+
+// NewServer returns the county's HTTP handler.
+func NewServer(store ServerStore) http.Handler {
+	s := &server{store: store, log: slog.Default()}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/health", s.health)
+	mux.HandleFunc("POST /v1/push", s.auth(s.push))
+	mux.HandleFunc("GET /v1/pull", s.auth(s.pull))
+	mux.HandleFunc("HEAD /v1/blobs/{sha}", s.auth(s.blobHead))
+	mux.HandleFunc("PUT /v1/blobs/{sha}", s.auth(s.blobPut))
+	mux.HandleFunc("GET /v1/blobs/{sha}", s.auth(s.blobGet))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, e *HTTPError) {
+	writeJSON(w, e.Status, ErrorReply{Code: e.Code, Message: e.Message, LastSeq: e.LastSeq})
+}
+
+func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("sync", "path", r.URL.Path, "err", err)
+	writeErr(w, httpErr(http.StatusInternalServerError, "internal", "县里服务器出错，请稍后再试"))
+}
+
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ok": false})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "schema_v": app.SchemaVersion})
+}
+
+type ctxKey struct{}
+
+// auth finds the device by its bearer token, refuses unknown (401) and
+// revoked (403) devices, and binds the device database id at first use.
+func (s *server) auth(next func(http.ResponseWriter, *http.Request, *Device)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			writeErr(w, httpErr(http.StatusUnauthorized, "no_token", "缺少设备令牌，请先在县里登记本设备"))
+			return
+		}
+		dev, err := s.store.DeviceByToken(r.Context(), HashToken(token))
+		if errors.Is(err, ErrUnknownDevice) {
+			writeErr(w, httpErr(http.StatusUnauthorized, "unknown_device", "设备令牌无效，请向县民政局核对"))
+			return
+		}
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if dev.Revoked {
+			writeErr(w, httpErr(http.StatusForbidden, "revoked", "本设备的同步权限已被县民政局吊销"))
+			return
+		}
+		id := r.Header.Get(HeaderDevice)
+		if id == "" || len(id) > 64 {
+			writeErr(w, httpErr(http.StatusBadRequest, "no_device", "缺少设备编号"))
+			return
+		}
+		if dev.DeviceID == "" {
+			if err := s.store.BindDevice(r.Context(), dev.Name, id); err != nil {
+				writeErr(w, httpErr(http.StatusForbidden, "bind", "%s", app.ErrorMessage(err)))
+				return
+			}
+			dev.DeviceID = id
+		}
+		if dev.DeviceID != id {
+			writeErr(w, httpErr(http.StatusForbidden, "other_device", "该令牌属于另一台设备（%s），不能在本机使用", dev.Name))
+			return
+		}
+		next(w, r, dev)
+	}
+}
+
+func (s *server) push(w http.ResponseWriter, r *http.Request, dev *Device) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes+1)
+	enc := r.Header.Get("Content-Encoding")
+	if enc != "" && enc != "gzip" && enc != "identity" {
+		writeErr(w, httpErr(http.StatusUnsupportedMediaType, "encoding", "不支持的压缩方式 %s", enc))
+		return
+	}
+	req, err := DecodePush(r.Body, enc == "gzip")
+	var he *HTTPError
+	if errors.As(err, &he) {
+		writeErr(w, he)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if req.DeviceID != dev.DeviceID {
+		writeErr(w, httpErr(http.StatusForbidden, "other_device", "请求中的设备编号与令牌不符"))
+		return
+	}
+	for i := range req.Events {
+		if t := req.Events[i].TownshipCode; t != dev.Township {
+			writeErr(w, httpErr(http.StatusForbidden, "other_township", "本设备属于乡镇 %s，不能上传乡镇 %q 的数据", dev.Township, t))
+			return
+		}
+	}
+	reply, err := s.store.Push(r.Context(), dev, req.Events)
+	var gap *GapError
+	switch {
+	case errors.As(err, &gap):
+		writeJSON(w, http.StatusConflict, PushReply{LastSeq: gap.LastSeq})
+	case errors.Is(err, ErrUnknownDevice):
+		writeErr(w, httpErr(http.StatusForbidden, "revoked", "本设备的同步权限已被吊销"))
+	case errors.Is(err, ErrDuplicateID):
+		writeErr(w, httpErr(http.StatusBadRequest, "duplicate_id", "事件编号与县里已有的另一条事件重复（%v）", err))
+	case err != nil:
+		s.internal(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, reply)
+	}
+}
+
+func (s *server) pull(w http.ResponseWriter, r *http.Request, dev *Device) {
+	q := r.URL.Query()
+	since, err := strconv.ParseInt(q.Get("since"), 10, 64)
+	if err != nil || since < 0 {
+		writeErr(w, httpErr(http.StatusBadRequest, "bad_since", "参数 since 无效"))
+		return
+	}
+	limit := DefaultPullLimit
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit <= 0 {
+			writeErr(w, httpErr(http.StatusBadRequest, "bad_limit", "参数 limit 无效"))
+			return
+		}
+	}
+	limit = min(limit, MaxPullLimit)
+	reply, err := s.store.Pull(r.Context(), dev, since, limit)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, reply)
+}
+
+var shaRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func (s *server) blobSHA(w http.ResponseWriter, r *http.Request) (string, bool) {
+	sha := r.PathValue("sha")
+	if !shaRe.MatchString(sha) {
+		writeErr(w, httpErr(http.StatusBadRequest, "bad_sha", "附件编号应为 64 位小写十六进制 SHA-256"))
+		return "", false
+	}
+	return sha, true
+}
+
+func (s *server) blobHead(w http.ResponseWriter, r *http.Request, dev *Device) {
+	sha, ok := s.blobSHA(w, r)
+	if !ok {
+		return
+	}
+	received, size, complete, err := s.store.BlobStatus(r.Context(), sha)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("X-Blob-Offset", strconv.FormatInt(received, 10))
+	w.Header().Set("X-Blob-Size", strconv.FormatInt(size, 10))
+	w.Header().Set("X-Blob-Complete", strconv.FormatBool(complete))
+	w.WriteHeader(http.StatusOK)
+}
+
+// MaxBlobSize caps one attachment at the county (the device caps at storage.MaxAttachment).
+const MaxBlobSize = 64 << 20
+
+func (s *server) blobPut(w http.ResponseWriter, r *http.Request, dev *Device) {
+	sha, ok := s.blobSHA(w, r)
+	if !ok {
+		return
+	}
+	offset, err1 := strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
+	size, err2 := strconv.ParseInt(r.URL.Query().Get("size"), 10, 64)
+	if err1 != nil || err2 != nil || offset < 0 || size <= 0 || size > MaxBlobSize {
+		writeErr(w, httpErr(http.StatusBadRequest, "bad_offset", "参数 offset/size 无效（单个附件最大 %d MB）", MaxBlobSize>>20))
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4*BlobChunk))
+	if err != nil {
+		writeErr(w, httpErr(http.StatusRequestEntityTooLarge, "chunk", "附件分块过大或不完整（%v）", err))
+		return
+	}
+	if cl := r.ContentLength; cl >= 0 && cl != int64(len(data)) {
+		writeErr(w, httpErr(http.StatusBadRequest, "truncated", "附件分块不完整"))
+		return
+	}
+	received, complete, err := s.store.PutBlobChunk(r.Context(), sha, offset, size, data)
+	w.Header().Set("X-Blob-Offset", strconv.FormatInt(received, 10))
+	var oe *OffsetError
+	switch {
+	case errors.As(err, &oe):
+		w.Header().Set("X-Blob-Offset", strconv.FormatInt(oe.Received, 10))
+		writeJSON(w, http.StatusConflict, ErrorReply{Code: "offset", Message: "附件续传位置不符", LastSeq: oe.Received})
+	case errors.Is(err, ErrBlobHash):
+		writeErr(w, httpErr(http.StatusUnprocessableEntity, "hash", "附件内容与其 SHA-256 不符，已丢弃，请重新上传"))
+	case err != nil:
+		writeErr(w, httpErr(http.StatusBadRequest, "blob", "附件上传失败（%v）", err))
+	default:
+		w.Header().Set("X-Blob-Complete", strconv.FormatBool(complete))
+		writeJSON(w, http.StatusOK, map[string]any{"received": received, "complete": complete})
+	}
+}
+
+func (s *server) blobGet(w http.ResponseWriter, r *http.Request, dev *Device) {
+	sha, ok := s.blobSHA(w, r)
+	if !ok {
+		return
+	}
+	data, err := s.store.Blob(r.Context(), dev, sha)
+	if errors.Is(err, ErrNotFound) {
+		writeErr(w, httpErr(http.StatusNotFound, "not_found", "县里没有本设备可以查看的这个附件"))
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(data)
+}
