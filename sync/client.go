@@ -33,7 +33,14 @@ type Options struct {
 	RetryMaxWait time.Duration // backoff cap (default 30s)
 	BatchBytes   int           // target uncompressed JSON per push (default 48 KB)
 	Transport    http.RoundTripper
+	Logger       resty.Logger // default: silent (the result and its error say what happened)
 }
+
+type quietLogger struct{}
+
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}
 
 // Client syncs one device database with the county.
 type Client struct {
@@ -79,6 +86,11 @@ func NewClient(store *storage.Store, base, token string, o Options) *Client {
 		})
 	if o.Transport != nil {
 		h.SetTransport(o.Transport)
+	}
+	if o.Logger != nil {
+		h.SetLogger(o.Logger)
+	} else {
+		h.SetLogger(quietLogger{})
 	}
 	return &Client{store: store, http: h, base: base, opts: o, device: store.Device().ID}
 }
@@ -342,7 +354,18 @@ func (c *Client) uploadBlob(ctx context.Context, sha string, data []byte) error 
 		}
 		switch r.StatusCode() {
 		case http.StatusOK:
-			offset = end
+			// Trust the county's count, not ours: a chunk cut short on the way
+			// is resent from where the county's bytes end.
+			got, err := strconv.ParseInt(r.Header().Get("X-Blob-Offset"), 10, 64)
+			if err != nil || got > end {
+				return fmt.Errorf("attachment %s: bad offset in reply", sha)
+			}
+			if got < end {
+				if tries++; tries > 5 {
+					return &Error{Status: r.StatusCode(), Code: "short", Message: "附件上传反复中断，请稍后再试"}
+				}
+			}
+			offset = got
 		case http.StatusConflict, http.StatusUnprocessableEntity:
 			// Another attempt got there first (a duplicated request), or the
 			// county discarded a corrupted upload: continue from its offset.
