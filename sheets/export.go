@@ -1,0 +1,353 @@
+package sheets
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"jiuzhu/app"
+	"jiuzhu/storage"
+)
+
+// ExportReport says what an export wrote.
+type ExportReport struct {
+	Rows    int       `json:"rows"`
+	Total   app.Money `json:"total"`
+	Persons int       `json:"persons"`
+	Omitted int       `json:"omitted"` // rows left out on purpose (minors in 特困 notices)
+	Notes   []string  `json:"notes,omitempty"`
+}
+
+// parseMonth reads "YYYY-MM".
+func parseMonth(s string) (app.Date, error) {
+	d, err := app.ParseDate(strings.TrimSpace(s) + "-01")
+	if err != nil || len(strings.TrimSpace(s)) != 7 {
+		return app.Date{}, app.FieldErrorf("月份", "“%s”不是有效月份，请按 2025-03 的格式填写", s)
+	}
+	return d, nil
+}
+
+func monthEnd(first app.Date) app.Date { return first.AddMonths(1).AddDays(-1) }
+
+// caseRecord is a case with the household columns the exports need.
+type caseRecord struct {
+	c         app.Case
+	h         app.Household // members are loaded only when an amount must be recomputed
+	headName  string
+	headID    string
+	persons   int
+	village   string
+	villageNm string
+}
+
+// loadCases reads cases (optionally of one village) with their household,
+// ordered by village and head name.
+func loadCases(ctx context.Context, db *sql.DB, village string, keep func(*app.Case) bool) ([]caseRecord, error) {
+	q := `SELECT c.data, h.data, h.head_name, h.head_id, h.members, h.village_code, h.village_name
+		FROM cases c JOIN households h ON h.id = c.household_id`
+	var args []any
+	if village != "" {
+		q += ` WHERE h.village_code = ?`
+		args = append(args, village)
+	}
+	rows, err := db.QueryContext(ctx, q+` ORDER BY h.village_code, h.head_name, c.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read cases: %w", err)
+	}
+	defer rows.Close()
+	var out []caseRecord
+	var cdata, hdata []byte
+	for rows.Next() {
+		var r caseRecord
+		if err := rows.Scan(&cdata, &hdata, &r.headName, &r.headID, &r.persons, &r.village, &r.villageNm); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(cdata, &r.c); err != nil {
+			return nil, fmt.Errorf("read case: %w", err)
+		}
+		if keep != nil && !keep(&r.c) {
+			continue
+		}
+		if err := json.Unmarshal(hdata, &r.h); err != nil {
+			return nil, fmt.Errorf("read household: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// loadMembers fills the members of the given households.
+func loadMembers(ctx context.Context, db *sql.DB, recs []*caseRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	want := map[string][]*caseRecord{}
+	for _, r := range recs {
+		want[r.c.HouseholdID] = append(want[r.c.HouseholdID], r)
+		r.h.Members = nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT household_id, data FROM members ORDER BY household_id, rowid`)
+	if err != nil {
+		return fmt.Errorf("read members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var hid string
+		var data []byte
+		if err := rows.Scan(&hid, &data); err != nil {
+			return err
+		}
+		rs, ok := want[hid]
+		if !ok {
+			continue
+		}
+		var m app.Member
+		if err := json.Unmarshal(data, &m); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			r.h.Members = append(r.h.Members, m)
+		}
+	}
+	return rows.Err()
+}
+
+// paysIn reports whether a 低保/特困 case pays for the month starting first:
+// receiving now, decided before that month (payment starts the month after
+// approval) and, in 渐退期, not past its end.
+func paysIn(c *app.Case, first app.Date) bool {
+	if c.Program == app.ProgramTemporary || !c.State.Receiving() || c.DecidedOn.IsZero() || !c.DecidedOn.Before(first) {
+		return false
+	}
+	if c.State == app.StatePhasingOut && !c.PhaseOutUntil.IsZero() && first.MonthKey() > c.PhaseOutUntil.MonthKey() {
+		return false
+	}
+	return true
+}
+
+var paymentColumns = []column{
+	{"序号", 7, colInt}, {"村(社区)", 14, colText}, {"户主姓名", 10, colText}, {"身份证号", 21, colText},
+	{"救助类别", 9, colText}, {"保障人数", 9, colInt}, {"发放金额(元)", 13, colMoney}, {"开户银行", 16, colText},
+	{"银行账号", 24, colText}, {"联系电话", 14, colText}, {"备注", 18, colText},
+}
+
+// ExportPayments writes the bank's payment roster for month (YYYY-MM): every
+// 低保/特困 case paying that month, its amount under the rules in force that
+// month (app.MonthlyAmount), bank and account, and the totals.
+func ExportPayments(ctx context.Context, s *storage.Store, month string, w io.Writer, progress Progress) (*ExportReport, error) {
+	first, err := parseMonth(month)
+	if err != nil {
+		return nil, err
+	}
+	fc, err := s.FoldContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := fc.Rules.At(first)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := loadCases(ctx, s.DB(), "", func(c *app.Case) bool { return paysIn(c, first) })
+	if err != nil {
+		return nil, err
+	}
+	// Members matter only where a rule set newer than the decision recomputes the amount.
+	var need []*caseRecord
+	for i := range recs {
+		if rs.EffectiveFrom.After(recs[i].c.DecidedOn) {
+			need = append(need, &recs[i])
+		}
+	}
+	if err := loadMembers(ctx, s.DB(), need); err != nil {
+		return nil, err
+	}
+	b, err := newBook()
+	if err != nil {
+		return nil, err
+	}
+	title := fmt.Sprintf("%s%d年%d月城乡低保、特困供养金发放花名册", s.Device().TownshipName, first.Year, int(first.Month))
+	sh, err := b.sheet("发放花名册", title, paymentColumns)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ExportReport{}
+	for i := range recs {
+		r := &recs[i]
+		amount := app.MonthlyAmount(&r.c, &r.h, fc.Rules, first)
+		note := ""
+		if r.c.LastPaidMonth >= first.MonthKey() {
+			note = "本月已登记发放"
+		}
+		if r.c.State == app.StatePhasingOut {
+			note = strings.TrimPrefix(note+"；渐退期", "；")
+		}
+		if r.h.BankAccount == "" {
+			note = strings.TrimPrefix(note+"；缺银行账号", "；")
+		}
+		rep.Rows++
+		rep.Total += amount
+		rep.Persons += r.persons
+		if err := sh.add(rep.Rows, r.villageNm, r.headName, r.headID, r.c.Program.Label(), r.persons, amount.Yuan(),
+			r.h.BankName, r.h.BankAccount, r.h.Phone, note); err != nil {
+			return nil, err
+		}
+		if i%1000 == 0 {
+			progress.report(i, len(recs))
+		}
+	}
+	if err := sh.total("合计", fmt.Sprintf("%d户", rep.Rows), "", "", "", rep.Persons, rep.Total.Yuan()); err != nil {
+		return nil, err
+	}
+	if err := sh.note(fmt.Sprintf("执行标准：%s版（城市低保%s元/人·月，农村低保%s元/人·月）。制表：%s　制表日期：%s",
+		rs.Version, rs.DibaoStandardUrban, rs.DibaoStandardRural, s.Device().TownshipName, s.Today())); err != nil {
+		return nil, err
+	}
+	if err := sh.flush(); err != nil {
+		return nil, err
+	}
+	progress.report(len(recs), len(recs))
+	return rep, b.write(w)
+}
+
+// NoticeOptions tune the public notice.
+type NoticeOptions struct {
+	MaskedID bool // add a column with the head's ID masked (3401**********1234)
+}
+
+// ExportNotice writes the public notice (公示/公布) of a village: cases in
+// their notice period and cases receiving assistance, with only what may be
+// posted: name, village, persons, amount, program, dates and the complaint
+// phone. Never an ID number in full, never income; minors are not posted in
+// 特困 lists.
+func ExportNotice(ctx context.Context, s *storage.Store, village string, w io.Writer, opt NoticeOptions) (*ExportReport, error) {
+	if !app.ValidVillageCode(village) {
+		return nil, app.FieldErrorf("村(社区)代码", "请填写12位村(社区)代码")
+	}
+	recs, err := loadCases(ctx, s.DB(), village, func(c *app.Case) bool {
+		return c.State == app.StateNoticed || c.State.Receiving() || (c.Program == app.ProgramTemporary &&
+			(c.State == app.StatePaid || c.State == app.StatePaidFirst))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		vs, _ := s.Villages(ctx)
+		known := false
+		for _, v := range vs {
+			known = known || v.Code == village
+		}
+		if !known {
+			return nil, app.Errorf(app.ENOTFOUND, "没有村(社区)代码为 %s 的家庭，请核对代码", village)
+		}
+	}
+	ptrs := make([]*caseRecord, len(recs))
+	for i := range recs {
+		ptrs[i] = &recs[i]
+	}
+	if err := loadMembers(ctx, s.DB(), ptrs); err != nil {
+		return nil, err
+	}
+	fc, err := s.FoldContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := s.Today()
+	rs := fc.StepContext(today).Rules
+	// Notices in progress first, then the standing list, by program.
+	sort.SliceStable(recs, func(i, j int) bool {
+		ni, nj := recs[i].c.State == app.StateNoticed, recs[j].c.State == app.StateNoticed
+		if ni != nj {
+			return ni
+		}
+		return programOrder(recs[i].c.Program) < programOrder(recs[j].c.Program)
+	})
+	cols := []column{{"序号", 7, colInt}, {"姓名", 10, colText}, {"村(社区)", 14, colText}, {"保障人数", 9, colInt},
+		{"金额(元)", 12, colMoney}, {"救助类别", 10, colText}, {"状态", 10, colText}, {"日期", 26, colText}}
+	if opt.MaskedID {
+		cols = append(cols, column{"身份证号", 21, colText})
+	}
+	b, err := newBook()
+	if err != nil {
+		return nil, err
+	}
+	vname := village
+	if len(recs) > 0 {
+		vname = recs[0].villageNm
+	}
+	sh, err := b.sheet("公示", fmt.Sprintf("%s%s社会救助公示", s.Device().TownshipName, vname), cols)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ExportReport{}
+	for _, r := range recs {
+		if r.c.Program == app.ProgramTekun && hasMinor(&r.h, today) {
+			rep.Omitted++
+			continue
+		}
+		status, dates := "保障中", ""
+		switch {
+		case r.c.State == app.StateNoticed:
+			status, dates = "公示中", fmt.Sprintf("公示期 %s 至 %s", r.c.NoticeFrom, r.c.NoticeTo)
+		case r.c.Program == app.ProgramTemporary:
+			status, dates = "已救助", "救助日期 "+r.c.DecidedOn.String()
+		default:
+			dates = "纳入时间 " + r.c.DecidedOn.String()
+			if r.c.State == app.StatePhasingOut {
+				status = "渐退期"
+			}
+		}
+		amount := r.c.Amount
+		if r.c.State == app.StateNoticed && r.c.Program != app.ProgramTemporary {
+			amount = app.DecidedAmount(&r.c, &r.h, rs).Amount // the amount proposed
+		} else if r.c.Program != app.ProgramTemporary {
+			amount = app.MonthlyAmount(&r.c, &r.h, fc.Rules, today)
+		}
+		rep.Rows++
+		rep.Total += amount
+		rep.Persons += r.h.CoveredCount()
+		vals := []any{rep.Rows, r.headName, r.villageNm, r.h.CoveredCount(), amount.Yuan(), r.c.Program.Label(), status, dates}
+		if opt.MaskedID {
+			vals = append(vals, app.MaskID(r.headID))
+		}
+		if err := sh.add(vals...); err != nil {
+			return nil, err
+		}
+	}
+	if rep.Rows == 0 {
+		if err := sh.note("本村(社区)目前没有需要公示的对象。"); err != nil {
+			return nil, err
+		}
+	}
+	if rep.Omitted > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("按规定未公示 %d 户含未成年人的特困供养对象", rep.Omitted))
+	}
+	if err := sh.note(fmt.Sprintf("公示期内如有异议，请向乡镇人民政府反映。监督举报电话：%s。公示日期：%s。", rs.ComplaintPhone, today)); err != nil {
+		return nil, err
+	}
+	if err := sh.flush(); err != nil {
+		return nil, err
+	}
+	return rep, b.write(w)
+}
+
+func programOrder(p app.Program) int {
+	for i, x := range app.Programs {
+		if x == p {
+			return i
+		}
+	}
+	return len(app.Programs)
+}
+
+func hasMinor(h *app.Household, today app.Date) bool {
+	for _, m := range h.Members {
+		if info, err := app.ParseID(m.IDNumber); err == nil && info.Age(today) < 18 {
+			return true
+		}
+	}
+	return false
+}
