@@ -72,6 +72,9 @@ func (p *projector) apply(e *app.Event) error {
 		p.fc, p.recomputeAll = nil, true
 		return nil
 	}
+	if handled, err := p.applySupervision(e); handled {
+		return err // leads, payment batches, reserve fund (leads.go, funds.go)
+	}
 	if e.HouseholdID == "" {
 		return nil // other event families (leads, users) have their own projectors
 	}
@@ -136,6 +139,9 @@ func (p *projector) flush() error {
 	}
 	if p.recomputeAll {
 		if err := recomputeDeadlines(p.ctx, p.tx, fc); err != nil {
+			return err
+		}
+		if err := recomputeSupervision(p.ctx, p.tx, fc); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,10 @@ var projectionTables = []struct{ name, columns, order string }{
 	{"attachments", "event_id, household_id, case_id, sha256, name, mime, size, note, added_by, hlc", "event_id"},
 	{"rule_sets", "effective_from, version, data", "effective_from"},
 	{"calendar", "date, name, working", "date"},
+	{"leads", "id, township_code, source, received_on, mode, assignee, state, deadline, subject_household, subject_name, result, recovered, concluded_on, closed_on, data", "id"},
+	{"payment_batches", "id, month, created_on, sent_on, return_on, items, total, data", "id"},
+	{"payment_items", "batch_id, seq, case_id, household_id, program, month, payee_name, payee_id, account, amount, status, reason, paid_amount, requeued_from, data", "batch_id, seq"},
+	{"reserve_receipts", "event_id, date, amount, note, added_by", "event_id"},
 }
 
 // ProjectionHash is a SHA-256 over the content of every projection table in
@@ -85,7 +89,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) err
 
 func rebuildTx(ctx context.Context, tx *sql.Tx, progress func(done, total int)) error {
 	for _, t := range []string{"members", "cases", "field_versions", "conflicts", "attachments", "households",
-		"rule_sets", "calendar"} {
+		"rule_sets", "calendar", "leads", "payment_items", "payment_batches", "reserve_receipts"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("rebuild: clear %s: %w", t, err)
 		}
