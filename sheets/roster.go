@@ -292,7 +292,7 @@ func parseRosterRow(sheet string, rowNo int, cols map[string]int, raw []string, 
 		r.id = info.Number
 	}
 	if info, err := app.ParseIDAt(get(fHeadID), today); err != nil {
-		bad(fHeadID, "户主身份证号：%s", app.ErrorMessage(err))
+		bad(fHeadID, "%s", app.ErrorMessage(err))
 	} else {
 		r.headID = info.Number
 	}

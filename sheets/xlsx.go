@@ -104,6 +104,9 @@ func (b *book) sheet(name, title string, cols []column) (*sheetWriter, error) {
 			return nil, err
 		}
 	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
 	w := &sheetWriter{b: b, name: name, sw: sw, cols: cols, buf: make([]any, len(cols))}
 	last, _ := excelize.ColumnNumberToName(len(cols))
 	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: b.style.title, Value: title}}, excelize.RowOpts{Height: 30}); err != nil {
@@ -119,9 +122,6 @@ func (b *book) sheet(name, title string, cols []column) (*sheetWriter, error) {
 		head[i] = excelize.Cell{StyleID: b.style.header, Value: c.Header}
 	}
 	if err := sw.SetRow("A2", head, excelize.RowOpts{Height: 24}); err != nil {
-		return nil, err
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
 		return nil, err
 	}
 	w.row = 2

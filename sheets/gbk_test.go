@@ -1,0 +1,5 @@
+package sheets
+
+import "golang.org/x/text/encoding/simplifiedchinese"
+
+var gbkEncoder = simplifiedchinese.GBK.NewEncoder()
