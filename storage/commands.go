@@ -46,7 +46,8 @@ func (s *Store) RegisterHouseholds(ctx context.Context, actor app.Actor, regs []
 		if h.TownshipCode == "" {
 			h.TownshipCode = s.device.TownshipCode
 		}
-		if h.ID == "" {
+		isNew := h.ID == ""
+		if isNew {
 			h.ID = app.NewID()
 		}
 		for j := range h.Members {
@@ -63,7 +64,7 @@ func (s *Store) RegisterHouseholds(ctx context.Context, actor app.Actor, regs []
 		}
 		out[i].HouseholdID = h.ID
 		drafts = append(drafts, draft{Type: app.EventHouseholdRegistered, HouseholdID: h.ID, VillageCode: h.VillageCode,
-			Payload: app.HouseholdRegistered{Household: h}})
+			Payload: app.HouseholdRegistered{Household: h}, NewHousehold: isNew})
 		if r.Apply != nil {
 			a := *r.Apply
 			if err := validateApplication(a, today); err != nil {

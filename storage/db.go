@@ -25,7 +25,8 @@ var migrationFiles embed.FS
 // connection needs, and applies pending migrations in one transaction.
 func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(wal)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(normal)"} {
+	for _, p := range []string{"journal_mode(wal)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(normal)",
+		"temp_store(memory)", "cache_size(-65536)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

@@ -16,6 +16,9 @@ type draft struct {
 	CaseID      string
 	VillageCode string
 	Payload     any
+	// NewHousehold marks a household id generated for this very event: the
+	// projector need not look for existing rows.
+	NewHousehold bool
 }
 
 // append writes drafts as this device's next events and folds them into the
@@ -47,8 +50,11 @@ func (s *Store) append(ctx context.Context, actor app.Actor, drafts ...draft) ([
 			Actor: actor, Payload: payload}
 		e.Seal(prevHash)
 		prevHash = e.Hash
-		if _, err := insertEvent(ctx, tx, &e); err != nil {
+		if _, err := insertEvent(ctx, &p.stmts, &e); err != nil {
 			return nil, err
+		}
+		if d.NewHousehold {
+			p.startFresh(d.HouseholdID)
 		}
 		if err := p.apply(&e); err != nil {
 			return nil, err
@@ -83,8 +89,8 @@ const eventColumns = `id, device_id, device_seq, type, household_id, case_id, to
 
 // insertEvent stores an event unless one with the same id is there already;
 // it reports whether the event was new.
-func insertEvent(ctx context.Context, tx *sql.Tx, e *app.Event) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
+func insertEvent(ctx context.Context, st *stmtCache, e *app.Event) (bool, error) {
+	res, err := st.execResult(ctx, `INSERT INTO events (`+eventColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		e.ID, e.DeviceID, e.DeviceSeq, e.Type, e.HouseholdID, e.CaseID, e.TownshipCode, e.VillageCode,
 		e.SchemaV, e.HLC.String(), e.Actor.UserID, e.Actor.Name, string(e.Actor.Role), []byte(e.Payload),
@@ -160,7 +166,7 @@ func ImportEvents(ctx context.Context, tx *sql.Tx, events []app.Event) (int, err
 	added := 0
 	for i := range events {
 		e := &events[i]
-		isNew, err := insertEvent(ctx, tx, e)
+		isNew, err := insertEvent(ctx, &p.stmts, e)
 		if err != nil {
 			return added, err
 		}

@@ -161,7 +161,7 @@ func memberMatch(query string) (string, []any, error) {
 	case n == 0:
 		return "1", nil, nil
 	case n <= 2:
-		return `m.rowid IN (SELECT member_rowid FROM name_grams WHERE gram = ?)`, []any{q}, nil
+		return `m.rowid IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ?)`, []any{ftsPhrase(shortGram(q))}, nil
 	default:
 		return `m.rowid IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ?)`, []any{ftsPhrase(q)}, nil
 	}

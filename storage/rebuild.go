@@ -88,7 +88,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) err
 }
 
 func rebuildTx(ctx context.Context, tx *sql.Tx, progress func(done, total int)) error {
-	for _, t := range []string{"members", "cases", "field_versions", "conflicts", "attachments", "households",
+	for _, t := range []string{"members_fts", "members", "cases", "field_versions", "conflicts", "attachments", "households",
 		"rule_sets", "calendar", "leads", "payment_items", "payment_batches", "reserve_receipts"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("rebuild: clear %s: %w", t, err)
@@ -126,12 +126,13 @@ func rebuildTx(ctx context.Context, tx *sql.Tx, progress func(done, total int)) 
 		ids = append(ids, id)
 	}
 	rows.Close()
+	st := &stmtCache{tx: tx, stmts: map[string]*sql.Stmt{}}
 	for i, hid := range ids {
 		agg, lastKey, err := refoldHousehold(ctx, tx, hid, fc)
 		if err != nil {
 			return err
 		}
-		if err := saveAggregate(ctx, tx, agg, lastKey, fc); err != nil {
+		if err := saveAggregate(ctx, st, agg, lastKey, fc, true); err != nil {
 			return err
 		}
 		if progress != nil && (i%500 == 0 || i == len(ids)-1) {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"jiuzhu/app"
 )
@@ -13,17 +15,22 @@ import (
 // saveAggregate replaces every projection row of one household with the
 // aggregate's content. Households are small (a few members, a few cases), so a
 // full rewrite is cheap and cannot leave a stale row behind.
-func saveAggregate(ctx context.Context, tx *sql.Tx, agg *app.Aggregate, lastKey string, fc app.FoldContext) error {
+func saveAggregate(ctx context.Context, st *stmtCache, agg *app.Aggregate, lastKey string, fc app.FoldContext, fresh bool) error {
 	hid := agg.Household.ID
-	for _, table := range []string{"members", "cases", "field_versions", "conflicts", "attachments"} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE household_id = ?`, hid); err != nil {
-			return fmt.Errorf("save household %s: clear %s: %w", hid, table, err)
+	if !fresh {
+		// The search indexes are keyed by member rowid: clear them before the rows go.
+		if err := st.exec(ctx, `DELETE FROM members_fts WHERE rowid IN (SELECT rowid FROM members WHERE household_id = ?)`, hid); err != nil {
+			return fmt.Errorf("save household %s: clear search index: %w", hid, err)
+		}
+		for _, table := range []string{"members", "cases", "field_versions", "conflicts", "attachments"} {
+			if err := st.exec(ctx, `DELETE FROM `+table+` WHERE household_id = ?`, hid); err != nil {
+				return fmt.Errorf("save household %s: clear %s: %w", hid, table, err)
+			}
 		}
 	}
 	if !agg.Exists {
 		// Events for a household not registered here (yet): nothing to show.
-		_, err := tx.ExecContext(ctx, `DELETE FROM households WHERE id = ?`, hid)
-		return err
+		return st.exec(ctx, `DELETE FROM households WHERE id = ?`, hid)
 	}
 	h := agg.Household
 	members := h.Members
@@ -33,7 +40,7 @@ func saveAggregate(ctx context.Context, tx *sql.Tx, agg *app.Aggregate, lastKey 
 		return err
 	}
 	head, _ := agg.Household.Head()
-	_, err = tx.ExecContext(ctx, `INSERT INTO households (id, township_code, village_code, village_name, head_name,
+	err = st.exec(ctx, `INSERT INTO households (id, township_code, village_code, village_name, head_name,
 		head_id, members, data, last_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET township_code = excluded.township_code, village_code = excluded.village_code,
 		village_name = excluded.village_name, head_name = excluded.head_name, head_id = excluded.head_id,
@@ -48,13 +55,21 @@ func saveAggregate(ctx context.Context, tx *sql.Tx, agg *app.Aggregate, lastKey 
 		if info, err := app.ParseID(m.IDNumber); err == nil {
 			sex, birth = string(info.Sex), info.Birth.String()
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO members (id, household_id, name, id_number, relation, sex, birth, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, hid, m.Name, m.IDNumber, string(m.Relation), sex, birth, string(md)); err != nil {
+		res, err := st.execResult(ctx, `INSERT INTO members (id, household_id, name, id_number, relation, sex, birth, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, hid, m.Name, m.IDNumber, string(m.Relation), sex, birth, string(md))
+		if err != nil {
 			return fmt.Errorf("save member of household %s: %w", hid, err)
+		}
+		rowid, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if err := indexMember(ctx, st, rowid, m.Name, m.IDNumber); err != nil {
+			return fmt.Errorf("index member of household %s: %w", hid, err)
 		}
 	}
 	for _, id := range agg.CaseIDs() {
-		if err := saveCase(ctx, tx, agg.Cases[id], h.VillageCode, fc); err != nil {
+		if err := saveCase(ctx, st, agg.Cases[id], h.VillageCode, fc); err != nil {
 			return err
 		}
 	}
@@ -65,13 +80,13 @@ func saveAggregate(ctx context.Context, tx *sql.Tx, agg *app.Aggregate, lastKey 
 	sort.Strings(keys)
 	for _, k := range keys {
 		target, field := splitFieldKey(k)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO field_versions (household_id, target, field, event_id) VALUES (?, ?, ?, ?)`,
+		if err := st.exec(ctx, `INSERT INTO field_versions (household_id, target, field, event_id) VALUES (?, ?, ?, ?)`,
 			hid, target, field, agg.FieldEvents[k]); err != nil {
 			return fmt.Errorf("save field versions: %w", err)
 		}
 	}
 	for _, c := range agg.Conflicts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO conflicts (id, household_id, case_id, kind, subject, target,
+		if err := st.exec(ctx, `INSERT INTO conflicts (id, household_id, case_id, kind, subject, target,
 			kept_event, other_event, kept_value, other_value, resolution, resolved_by, resolved_hlc)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.HouseholdID, c.CaseID, c.Kind, c.Subject, c.Target,
 			c.KeptEvent, c.OtherEvent, c.KeptValue, c.OtherValue, c.Resolution, c.ResolvedBy, hlcText(c.ResolvedHLC)); err != nil {
@@ -79,7 +94,7 @@ func saveAggregate(ctx context.Context, tx *sql.Tx, agg *app.Aggregate, lastKey 
 		}
 	}
 	for _, a := range agg.Attachments {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO attachments (event_id, household_id, case_id, sha256, name, mime,
+		if err := st.exec(ctx, `INSERT INTO attachments (event_id, household_id, case_id, sha256, name, mime,
 			size, note, added_by, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.EventID, a.HouseholdID, a.CaseID, a.SHA256,
 			a.Name, a.MIME, a.Size, a.Note, a.AddedBy, a.HLC.String()); err != nil {
 			return fmt.Errorf("save attachment: %w", err)
@@ -88,7 +103,31 @@ func saveAggregate(ctx context.Context, tx *sql.Tx, agg *app.Aggregate, lastKey 
 	return nil
 }
 
-func saveCase(ctx context.Context, tx *sql.Tx, c *app.Case, village string, fc app.FoldContext) error {
+// indexMember adds a member to the search index (see members_fts in the
+// first migration for why short pieces of the name are padded).
+func indexMember(ctx context.Context, st *stmtCache, rowid int64, name, idNumber string) error {
+	return st.exec(ctx, `INSERT INTO members_fts (rowid, text) VALUES (?, ?)`, rowid, searchText(name, idNumber))
+}
+
+func searchText(name, idNumber string) string {
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteByte(' ')
+	b.WriteString(idNumber)
+	r := []rune(name)
+	for i := range r {
+		for n := 1; n <= 2 && i+n <= len(r); n++ {
+			b.WriteByte(' ')
+			b.WriteString(shortGram(string(r[i : i+n])))
+		}
+	}
+	return b.String()
+}
+
+// shortGram pads a 1- or 2-character query to the trigram indexed for it.
+func shortGram(q string) string { return q + strings.Repeat("#", 3-utf8.RuneCountInString(q)) }
+
+func saveCase(ctx context.Context, st *stmtCache, c *app.Case, village string, fc app.FoldContext) error {
 	data, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -97,7 +136,7 @@ func saveCase(ctx context.Context, tx *sql.Tx, c *app.Case, village string, fc a
 	if d, ok := c.NextDeadline(fc.StepContext(c.AppliedOn)); ok {
 		step, due = string(d.Step), d.Due.String()
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, household_id, program, state, village_code, applied_on, amount,
+	err = st.exec(ctx, `INSERT INTO cases (id, household_id, program, state, village_code, applied_on, amount,
 		next_step, next_due, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET state = excluded.state, amount = excluded.amount, next_step = excluded.next_step,
 		next_due = excluded.next_due, data = excluded.data, village_code = excluded.village_code`,
@@ -135,8 +174,9 @@ func recomputeDeadlines(ctx context.Context, tx *sql.Tx, fc app.FoldContext) err
 		items = append(items, item{c, village})
 	}
 	rows.Close()
+	st := &stmtCache{tx: tx, stmts: map[string]*sql.Stmt{}}
 	for i := range items {
-		if err := saveCase(ctx, tx, &items[i].c, items[i].village, fc); err != nil {
+		if err := saveCase(ctx, st, &items[i].c, items[i].village, fc); err != nil {
 			return err
 		}
 	}

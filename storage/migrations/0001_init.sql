@@ -80,16 +80,13 @@ CREATE INDEX members_household ON members (household_id);
 CREATE INDEX members_id_number ON members (id_number);
 CREATE INDEX members_name ON members (name);
 
--- Substring search: trigram FTS for 3+ characters, 1- and 2-character name
--- grams for short queries (most Chinese names are 2-3 characters).
+-- Substring search over names and ID numbers. The trigram tokenizer needs
+-- 3 characters, while most Chinese names have 2 or 3; so the indexed text
+-- also carries every 1- and 2-character piece of the name padded with '#' to
+-- a trigram of its own ("兰##", "张兰#"), which a short query matches exactly.
 CREATE VIRTUAL TABLE members_fts USING fts5 (
     text, content = '', contentless_delete = 1, tokenize = 'trigram'
 );
-CREATE TABLE name_grams (
-    gram      TEXT NOT NULL,
-    member_rowid INTEGER NOT NULL,
-    PRIMARY KEY (gram, member_rowid)
-) STRICT, WITHOUT ROWID;
 
 CREATE TABLE cases (
     id           TEXT PRIMARY KEY,
@@ -159,28 +156,3 @@ CREATE TABLE calendar (
     working INTEGER NOT NULL
 ) STRICT;
 
--- Search index maintenance. Positions 1..40 let a trigger cut a name into
--- its 1- and 2-character grams without a recursive CTE (not allowed in triggers).
-CREATE TABLE positions (i INTEGER PRIMARY KEY) STRICT;
-INSERT INTO positions (i) VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10),(11),(12),(13),(14),(15),(16),(17),
-    (18),(19),(20),(21),(22),(23),(24),(25),(26),(27),(28),(29),(30),(31),(32),(33),(34),(35),(36),(37),(38),(39),(40);
-CREATE INDEX name_grams_member ON name_grams (member_rowid);
-
-CREATE TRIGGER members_search_insert AFTER INSERT ON members BEGIN
-    INSERT INTO members_fts (rowid, text) VALUES (new.rowid, new.name || ' ' || new.id_number);
-    INSERT OR IGNORE INTO name_grams (gram, member_rowid)
-        SELECT substr(new.name, i, 1), new.rowid FROM positions WHERE i <= length(new.name)
-        UNION SELECT substr(new.name, i, 2), new.rowid FROM positions WHERE i < length(new.name);
-END;
-CREATE TRIGGER members_search_delete AFTER DELETE ON members BEGIN
-    DELETE FROM members_fts WHERE rowid = old.rowid;
-    DELETE FROM name_grams WHERE member_rowid = old.rowid;
-END;
-CREATE TRIGGER members_search_update AFTER UPDATE OF name, id_number ON members BEGIN
-    DELETE FROM members_fts WHERE rowid = old.rowid;
-    DELETE FROM name_grams WHERE member_rowid = old.rowid;
-    INSERT INTO members_fts (rowid, text) VALUES (new.rowid, new.name || ' ' || new.id_number);
-    INSERT OR IGNORE INTO name_grams (gram, member_rowid)
-        SELECT substr(new.name, i, 1), new.rowid FROM positions WHERE i <= length(new.name)
-        UNION SELECT substr(new.name, i, 2), new.rowid FROM positions WHERE i < length(new.name);
-END;
