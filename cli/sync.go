@@ -20,6 +20,7 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	token := fs.String("token", "", "县民政局发放的设备令牌（首次使用后保存）")
 	timeout := fs.Duration("timeout", 30*time.Second, "单次请求超时")
 	quiet := fs.Bool("quiet", false, "不显示进度")
+	batchKB := fs.Int("batch-kb", 48, "每批上传的数据量（KB）")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	if err := s.SetMeta(ctx, jsync.MetaServer, *server); err != nil {
 		return err
 	}
-	c := jsync.NewClient(s, *server, *token, jsync.Options{Timeout: *timeout})
+	c := jsync.NewClient(s, *server, *token, jsync.Options{Timeout: *timeout, BatchBytes: *batchKB << 10})
 	progress := func(stage string, done, total int) {
 		if !*quiet {
 			fmt.Fprintf(env.Stderr, "\r%s %d/%d   ", map[string]string{"push": "上传", "pull": "下载", "blobs": "附件"}[stage], done, total)

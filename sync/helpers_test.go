@@ -141,3 +141,5 @@ func (f *faults) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return f.base.RoundTrip(clone(body))
 }
+
+func asHTTPError(err error, target **jsync.HTTPError) bool { return errors.As(err, target) }

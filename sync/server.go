@@ -49,6 +49,9 @@ func writeErr(w http.ResponseWriter, e *HTTPError) {
 }
 
 func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the device went away; nothing to answer
+	}
 	s.log.Error("sync", "path", r.URL.Path, "err", err)
 	writeErr(w, httpErr(http.StatusInternalServerError, "internal", "县里服务器出错，请稍后再试"))
 }

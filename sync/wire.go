@@ -29,7 +29,7 @@ const (
 	MaxBodyBytes     = 4 << 20  // compressed request body
 	MaxDecodedBytes  = 16 << 20 // after decompression: a gzip bomb stops here
 	MaxBatchEvents   = 5000
-	DefaultPullLimit = 500
+	DefaultPullLimit = 200
 	MaxPullLimit     = 5000
 	BlobChunk        = 256 << 10
 )
