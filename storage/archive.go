@@ -369,7 +369,8 @@ func (s *Store) ExportArchive(ctx context.Context, householdID string, out Archi
 	if err := out.Put("index.html", page.Bytes()); err != nil {
 		return err
 	}
-	raw, err := json.MarshalIndent(events, "", "  ")
+	// Not indented: indenting would rewrite each payload, and the hashes are over the bytes.
+	raw, err := json.Marshal(events)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"encoding/json"
+	"time"
+
+	"context"
+	"errors"
+	"jiuzhu/app"
+	"os"
+	"path/filepath"
+
+	"jiuzhu/demo"
+	"jiuzhu/storage"
+)
+
+// DemoPassword is the password of the demo users (shown on the sign-in screen
+// of a demo database only).
+const DemoPassword = "123456"
+
+// DemoUsers are the three local users of a demo township; their IDs are the
+// ones the demo data is signed with, so the timeline shows the same people.
+var DemoUsers = []storage.User{
+	{ID: demo.Liaison.UserID, Name: demo.Liaison.Name, Role: demo.Liaison.Role},
+	{ID: demo.Clerk.UserID, Name: demo.Clerk.Name, Role: demo.Clerk.Role},
+	{ID: demo.Approver.UserID, Name: demo.Approver.Name, Role: demo.Approver.Role},
+}
+
+// OpenOrInitDemoDefault opens db; when the file does not exist it creates its
+// directory, initialises a demo township, fills it with households demo
+// households and creates the demo users. created reports the second case.
+func OpenOrInitDemoDefault(ctx context.Context, db string, households int, progress func(done, total int)) (s *storage.Store, created bool, err error) {
+	if _, err := os.Stat(db); err == nil || !errors.Is(err, os.ErrNotExist) {
+		s, err := openStore(ctx, db)
+		return s, false, err
+	}
+	if dir := filepath.Dir(db); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, false, err
+		}
+	}
+	// demo.Populate dates its steps back from today and, for some seeds on
+	// some days, walks a case into a step the rules refuse; try a few seeds.
+	for seed := uint64(2024); ; seed++ {
+		s, err = openOrInitDemo(ctx, db)
+		if err != nil {
+			return nil, false, err
+		}
+		err = demo.Populate(ctx, s, seed, households, progress)
+		if err == nil {
+			break
+		}
+		s.Close()
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(db + suffix)
+		}
+		if seed >= 2034 {
+			return nil, false, err
+		}
+	}
+	if err := CreateDemoUsers(ctx, s); err != nil {
+		s.Close()
+		return nil, false, err
+	}
+	return s, true, nil
+}
+
+// CreateDemoUsers creates 王协理 (liaison), 李经办 (clerk) and 张审批 (approver)
+// with password DemoPassword.
+func CreateDemoUsers(ctx context.Context, s *storage.Store) error {
+	for _, u := range DemoUsers {
+		if _, err := s.CreateUser(ctx, u, DemoPassword); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DemoConflict makes one field conflict on a demo household, as if a second
+// device had changed the same phone number from the same base: the conflict
+// screen then has something to show.
+func DemoConflict(ctx context.Context, s *storage.Store) error {
+	rows, err := s.Cases(ctx, storage.CaseFilter{Limit: 1})
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	hid := rows[0].HouseholdID
+	if err := s.SetField(ctx, demo.Clerk, hid, "", "phone", "13900001111"); err != nil {
+		return err
+	}
+	payload, _ := json.Marshal(app.FieldSet{Field: "phone", Value: json.RawMessage(`"13722223333"`)})
+	e := app.Event{ID: app.NewID(), DeviceID: "demo-village-laptop", DeviceSeq: 1, Type: app.EventFieldSet,
+		HouseholdID: hid, TownshipCode: s.Device().TownshipCode, VillageCode: rows[0].VillageCode,
+		SchemaV: app.SchemaVersion, HLC: app.HLC{Wall: time.Now().Add(time.Second).UnixMilli()}, Actor: demo.Liaison,
+		Payload: payload}
+	e.Seal("")
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := storage.ImportEvents(ctx, tx, []app.Event{e}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

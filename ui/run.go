@@ -1,0 +1,28 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"jiuzhu/assets"
+	"jiuzhu/storage"
+)
+
+// Run opens the main window on store and blocks until it is closed.
+func Run(store *storage.Store) {
+	a := fyneapp.NewWithID("cn.gov.jiuzhu")
+	a.Settings().SetTheme(Theme())
+	a.SetIcon(assets.Icon)
+	w := a.NewWindow("救助通")
+	w.SetIcon(assets.Icon)
+	w.Resize(fyne.NewSize(1280, 800))
+	ShowSignIn(w, store)
+	w.ShowAndRun()
+}
+
+// ShowSignIn puts the sign-in screen in w; after sign-in the main shell.
+func ShowSignIn(w fyne.Window, store *storage.Store) *signIn {
+	si := newSignIn(w, store, func(u storage.User) { NewShell(w, store, u) })
+	w.SetContent(si.buildUI())
+	return si
+}

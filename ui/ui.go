@@ -1,0 +1,117 @@
+// Package ui is the Fyne desktop client. Each screen is one file and one
+// struct with a buildUI method and onX handlers; screens call app and storage
+// for every rule and never decide anything themselves.
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"jiuzhu/app"
+	"jiuzhu/storage"
+)
+
+// Shell is the signed-in main window: a navigation column and the screen.
+type Shell struct {
+	win    fyne.Window
+	store  *storage.Store
+	user   storage.User
+	ctx    context.Context
+	body   *fyne.Container
+	nav    *widget.List
+	items  []navItem
+	status *widget.Label
+	// current screen, for tests
+	Current any
+}
+
+type navItem struct {
+	label string
+	open  func()
+}
+
+// NewShell builds the main window content for a signed-in user.
+func NewShell(win fyne.Window, store *storage.Store, user storage.User) *Shell {
+	s := &Shell{win: win, store: store, user: user, ctx: context.Background()}
+	s.buildUI()
+	return s
+}
+
+func (s *Shell) actor() app.Actor { return s.user.Actor() }
+
+func (s *Shell) buildUI() {
+	s.items = []navItem{
+		{"首页", s.ShowWorkbench},
+		{"家庭与案件", s.ShowCases},
+		{"申请登记", s.ShowIntake},
+		{"数据冲突", s.ShowConflicts},
+		{"设置", s.ShowSettings},
+	}
+	s.nav = widget.NewList(func() int { return len(s.items) },
+		func() fyne.CanvasObject { return widget.NewLabel("家庭与案件") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.items[i].label) })
+	s.nav.OnSelected = func(i widget.ListItemID) { s.items[i].open() }
+	s.body = container.NewStack()
+	d := s.store.Device()
+	s.status = widget.NewLabel("")
+	s.status.SetText(d.TownshipName + " · " + d.Name + " · " + s.user.Name + "（" + s.user.Role.Label() + "）")
+	title := widget.NewLabelWithStyle("救助通", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	left := container.NewBorder(title, nil, nil, nil, s.nav)
+	split := container.NewHSplit(left, container.NewBorder(nil, s.status, nil, nil, s.body))
+	split.Offset = 0.14
+	s.win.SetContent(split)
+	s.nav.Select(0)
+}
+
+// show replaces the screen.
+func (s *Shell) show(screen any, content fyne.CanvasObject) {
+	s.Current = screen
+	s.body.Objects = []fyne.CanvasObject{content}
+	s.body.Refresh()
+}
+
+// ShowWorkbench opens 首页.
+func (s *Shell) ShowWorkbench() { w := newWorkbench(s); s.show(w, w.buildUI()) }
+
+// ShowCases opens the household and case list.
+func (s *Shell) ShowCases() { c := newCaseList(s); s.show(c, c.buildUI()) }
+
+// ShowIntake opens 申请登记.
+func (s *Shell) ShowIntake() { i := newIntake(s); s.show(i, i.buildUI()) }
+
+// ShowConflicts opens the conflict screen.
+func (s *Shell) ShowConflicts() { c := newConflicts(s); s.show(c, c.buildUI()) }
+
+// ShowSettings opens 设置.
+func (s *Shell) ShowSettings() { st := newSettings(s); s.show(st, st.buildUI()) }
+
+// ShowCase opens a case.
+func (s *Shell) ShowCase(caseID string) {
+	d := newCaseDetail(s, caseID)
+	s.show(d, d.buildUI())
+}
+
+// showError shows an error in plain Chinese: the domain message, or a
+// generic one for anything else (never a raw Go error string).
+func showError(win fyne.Window, err error) {
+	dialog.ShowInformation("无法完成", app.ErrorMessage(err), win)
+}
+
+// errText is the text a label shows for an error.
+func errText(err error) string { return app.ErrorMessage(err) }
+
+var cst = time.FixedZone("CST", 8*3600)
+
+// hlcTime formats an event time in China time.
+func hlcTime(h app.HLC) string { return h.Time().In(cst).Format("2006-01-02 15:04") }
+
+var errCancelled = errors.New("cancelled")
+
+func layoutSpacer() fyne.CanvasObject { return layout.NewSpacer() }
