@@ -185,45 +185,50 @@ func (c *Client) push(ctx context.Context, progress func(string, int, int), res 
 	done := 0
 	progress("push", 0, total)
 	for gaps := 0; ; {
-		events, err := c.store.OutboxEvents(ctx, MaxBatchEvents)
+		// Read a window of the outbox once and cut it into batches; re-read
+		// only when the window is used up or the county asks for a resend.
+		window, err := c.store.OutboxEvents(ctx, 2000)
 		if err != nil {
 			return err
 		}
-		if len(events) == 0 {
+		if len(window) == 0 {
 			return nil
 		}
-		batch := cutBatch(events, c.opts.BatchBytes)
-		if err := c.uploadBlobs(ctx, batch, res); err != nil {
-			return err
-		}
-		reply, status, err := c.pushBatch(ctx, batch)
-		if err != nil {
-			return err
-		}
-		if status == http.StatusConflict {
-			// The county has fewer (restored from a backup) or more (our ack
-			// was lost) of our events than we thought: continue from its count.
-			if gaps++; gaps > 3 {
-				return &Error{Status: status, Code: "gap", Message: "与县里的事件序号反复对不上，请联系县民政局"}
-			}
-			if err := c.store.RecordAcks(ctx, reply.LastSeq, nil); err != nil {
+		for len(window) > 0 {
+			batch := cutBatch(window, c.opts.BatchBytes)
+			if err := c.uploadBlobs(ctx, batch, res); err != nil {
 				return err
 			}
-			continue
-		}
-		rejected := map[string]string{}
-		for _, r := range reply.Results {
-			if r.Status == StatusRejected {
-				rejected[r.EventID] = r.Reason
-				res.Rejected = append(res.Rejected, Rejection{r.EventID, r.Reason})
+			reply, status, err := c.pushBatch(ctx, batch)
+			if err != nil {
+				return err
 			}
+			if status == http.StatusConflict {
+				// The county has fewer (restored from a backup) or more (our ack
+				// was lost) of our events than we thought: continue from its count.
+				if gaps++; gaps > 3 {
+					return &Error{Status: status, Code: "gap", Message: "与县里的事件序号反复对不上，请联系县民政局"}
+				}
+				if err := c.store.RecordAcks(ctx, reply.LastSeq, nil); err != nil {
+					return err
+				}
+				break
+			}
+			rejected := map[string]string{}
+			for _, r := range reply.Results {
+				if r.Status == StatusRejected {
+					rejected[r.EventID] = r.Reason
+					res.Rejected = append(res.Rejected, Rejection{r.EventID, r.Reason})
+				}
+			}
+			if err := c.store.RecordAcks(ctx, reply.AckedThrough, rejected); err != nil {
+				return err
+			}
+			window = window[len(batch):]
+			done += len(batch)
+			res.Pushed += len(batch)
+			progress("push", min(done, total), total)
 		}
-		if err := c.store.RecordAcks(ctx, reply.AckedThrough, rejected); err != nil {
-			return err
-		}
-		done += len(batch)
-		res.Pushed += len(batch)
-		progress("push", min(done, total), total)
 	}
 }
 
