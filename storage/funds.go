@@ -118,10 +118,11 @@ func (s *Store) GenerateBatch(ctx context.Context, actor app.Actor, month string
 	if err != nil {
 		return "", nil, err
 	}
-	// Households of failed items may no longer receive: still give PlanBatch their current account.
-	for _, f := range failed {
-		if agg, err := s.Household(ctx, f.HouseholdID); err == nil {
-			cands = append(cands, app.PayCandidate{Case: &app.Case{ID: "~" + f.CaseID}, Household: &agg.Household})
+	// Pay failed items again into the household's current account (the usual
+	// fix for a failure is a corrected or new account).
+	for i, f := range failed {
+		if agg, err := s.Household(ctx, f.HouseholdID); err == nil && agg.Household.BankAccount != "" {
+			failed[i].Account, failed[i].BankName = app.NormalizeAccount(agg.Household.BankAccount), agg.Household.BankName
 		}
 	}
 	items, skipped, err := app.PlanBatch(month, cands, fc.Rules, batched, failed)
@@ -414,6 +415,35 @@ func (s *Store) ReserveReport(ctx context.Context, year int) (ReserveReport, err
 		r.Used = append(r.Used, u)
 	}
 	return r, rows.Err()
+}
+
+// FundStats is the 资金 part of the monthly ledger for the rosters of month:
+// allocated (on the rosters), paid by the bank, returned (failed), and still
+// awaiting the bank's answer. Recovered money comes from the leads
+// (LeadStats.Recovered).
+type FundStats struct {
+	Batches   int
+	Items     int
+	Allocated app.Money
+	Paid      app.Money
+	Returned  app.Money
+	Pending   app.Money
+}
+
+// FundStatistics sums the rosters of month. An item paid again after a
+// failure counts once in Allocated for each roster it is on, so Returned is
+// the money the bank sent back, and Allocated - Returned is what left the account.
+func (s *Store) FundStatistics(ctx context.Context, month string) (FundStats, error) {
+	var st FundStats
+	var alloc, paid, returned, pending int64
+	err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT i.batch_id), count(*), COALESCE(sum(i.amount), 0),
+		COALESCE(sum(CASE WHEN i.status = 'paid' THEN i.paid_amount END), 0),
+		COALESCE(sum(CASE WHEN i.status = 'failed' THEN i.amount END), 0),
+		COALESCE(sum(CASE WHEN i.status IN ('pending', 'sent') THEN i.amount END), 0)
+		FROM payment_items i JOIN payment_batches b ON b.id = i.batch_id WHERE b.month = ?`, month).Scan(
+		&st.Batches, &st.Items, &alloc, &paid, &returned, &pending)
+	st.Allocated, st.Paid, st.Returned, st.Pending = app.Money(alloc), app.Money(paid), app.Money(returned), app.Money(pending)
+	return st, err
 }
 
 // FundAnomalies is the funds worklist for month ("" = all months): payments to

@@ -90,6 +90,10 @@ func TestPaymentBatchBankReturnAndRequeue(t *testing.T) {
 	if c, _, _ := s.Case(ctx, c2); c.LastPaidMonth != "2026-10" {
 		t.Fatalf("failed case marked paid: %s", c.LastPaidMonth)
 	}
+	if st, err := s.FundStatistics(ctx, "2026-11"); err != nil || st.Batches != 1 || st.Items != 2 ||
+		st.Paid+st.Returned != st.Allocated || st.Returned == 0 || st.Pending != 0 {
+		t.Fatalf("fund stats: %+v %v", st, err)
+	}
 	list, _ := s.Batches(ctx, "")
 	if len(list) != 1 || list[0].Paid != 1 || list[0].Failed != 1 || list[0].Sent == "" {
 		t.Fatalf("batches: %+v", list)
