@@ -472,7 +472,8 @@ func FoldLead(id string, events []Event, fc FoldContext) *Lead {
 			}
 			l = &Lead{ID: id, LeadRegistered: p, State: LeadRegisteredState, LastEvent: e.ID,
 				RegisteredBy: e.Actor.Name, Township: e.TownshipCode}
-			if p.Mode != "" && strings.TrimSpace(p.Assignee) != "" {
+			// Registered and assigned at once only by someone who may assign.
+			if p.Mode != "" && strings.TrimSpace(p.Assignee) != "" && AllowedLead(LeadRegisteredState, LeadAssign, e.Actor.Role) == nil {
 				l.State = LeadHandling
 			}
 			l.History = append(l.History, LeadEntry{EventID: e.ID, Date: p.ReceivedOn, By: e.Actor.Name,

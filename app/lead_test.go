@@ -245,6 +245,15 @@ func TestFoldLeadIgnoresStepsThatDoNotFit(t *testing.T) {
 	if p.Complainant != "" || p.ComplainantPhone != "" || l.Complainant == "" {
 		t.Fatal("Protected must drop the complainant and leave the original alone")
 	}
+	// Registered with a mode and assignee: handled at once only if the registrant may assign.
+	withMode := reg
+	withMode.Mode, withMode.Assignee = ModeDirect, "李"
+	if got := FoldLead("L", []Event{leadEvent(t, EventLeadRegistered, 1, RoleClerk, withMode)}, fc); got.State != LeadRegisteredState {
+		t.Fatalf("clerk registration assigned the lead: %s", got.State)
+	}
+	if got := FoldLead("L", []Event{leadEvent(t, EventLeadRegistered, 1, RoleCounty, withMode)}, fc); got.State != LeadHandling {
+		t.Fatalf("county registration with an assignee: %s", got.State)
+	}
 	if FoldLead("L", events[:1], fc) != nil {
 		t.Fatal("a lead without registration must fold to nil")
 	}

@@ -259,6 +259,10 @@ func (s *Store) MarkBatchSent(ctx context.Context, actor app.Actor, batchID stri
 	return err
 }
 
+// BankReturnRow is one row of a bank return file as strings (see
+// app.ParseBankReturn); the spreadsheet importer fills these from .xlsx.
+type BankReturnRow = app.BankReturnRow
+
 // ReturnSummary reports what a bank return import recorded.
 type ReturnSummary struct {
 	Paid, Failed int
@@ -271,7 +275,7 @@ type ReturnSummary struct {
 // payment step (发放) for the month, so the case and the ledger show it.
 // Failed items go into the next batch GenerateBatch makes. If any row does
 // not fit, every problem is reported and nothing is recorded.
-func (s *Store) ImportBankReturn(ctx context.Context, actor app.Actor, batchID string, rows []app.BankReturnRow) (ReturnSummary, error) {
+func (s *Store) ImportBankReturn(ctx context.Context, actor app.Actor, batchID string, rows []BankReturnRow) (ReturnSummary, error) {
 	var sum ReturnSummary
 	if actor.Role != app.RoleClerk {
 		return sum, app.Errorf(app.EFORBIDDEN, "银行回盘由乡镇经办人导入，当前用户是%s", actor.Role.Label())

@@ -107,6 +107,9 @@ func (s *Store) RegisterLead(ctx context.Context, actor app.Actor, in app.LeadRe
 	if actor.Role == app.RoleLiaison {
 		return "", app.Errorf(app.EFORBIDDEN, "问题线索由乡镇经办人、审批人或县级民政登记")
 	}
+	if (in.Mode != "" || strings.TrimSpace(in.Assignee) != "") && app.AllowedLead(app.LeadRegisteredState, app.LeadAssign, actor.Role) != nil {
+		return "", app.Errorf(app.EFORBIDDEN, "登记时确定办理方式和承办人即为交办，须由乡镇审批人或县级民政办理；请只登记，由审批人交办")
+	}
 	in.Content = strings.TrimSpace(in.Content)
 	in.SubjectName = strings.TrimSpace(in.SubjectName)
 	in.Complainant = strings.TrimSpace(in.Complainant)

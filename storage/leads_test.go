@@ -245,7 +245,11 @@ func TestLeadsRebuildToTheSameProjectionHash(t *testing.T) {
 	if after.Deadline != before.Deadline {
 		t.Fatalf("deadline of an October lead moved: %s -> %s", before.Deadline, after.Deadline)
 	}
-	id2, err := s.RegisterLead(ctx, svClerk, app.LeadRegistered{Source: app.LeadWeb, ReceivedOn: d(2026, 11, 2),
+	if _, err := s.RegisterLead(ctx, svClerk, app.LeadRegistered{Source: app.LeadWeb, ReceivedOn: d(2026, 11, 2),
+		Content: "网站留言", SubjectHousehold: hid, Mode: app.ModeTransferred, Assignee: "李经办"}); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("a clerk assigned at registration: %v", err)
+	}
+	id2, err := s.RegisterLead(ctx, svApprover, app.LeadRegistered{Source: app.LeadWeb, ReceivedOn: d(2026, 11, 2),
 		Content: "网站留言", SubjectHousehold: hid, Mode: app.ModeTransferred, Assignee: "李经办"})
 	if err != nil {
 		t.Fatal(err)
