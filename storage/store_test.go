@@ -336,3 +336,25 @@ func toString(v any) string {
 		return strings.TrimSpace(strings.Trim(strings.ReplaceAll(fmtAny(x), " ", ""), "{}"))
 	}
 }
+
+func TestDeletedOwnEventFailsCheck(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	hid, _, err := s.RegisterHousehold(ctx, liaison, household(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetField(ctx, clerk, hid, "", "phone", "13800000000"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec(`DELETE FROM events WHERE type = 'household.registered'`); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK() || len(r.ChainBreaks) != 1 || !strings.Contains(r.ChainBreaks[0], "缺少事件") {
+		t.Fatalf("deletion not detected: %+v", r.ChainBreaks)
+	}
+}
