@@ -46,12 +46,12 @@ type caseRecord struct {
 
 // loadCases reads cases (optionally of one village) with their household,
 // ordered by village and head name.
-func loadCases(ctx context.Context, db *sql.DB, village string, keep func(*app.Case) bool) ([]caseRecord, error) {
+func loadCases(ctx context.Context, db *sql.DB, village, where string, keep func(*app.Case) bool) ([]caseRecord, error) {
 	q := `SELECT c.data, h.data, h.head_name, h.head_id, h.members, h.village_code, h.village_name
-		FROM cases c JOIN households h ON h.id = c.household_id`
+		FROM cases c JOIN households h ON h.id = c.household_id WHERE ` + where
 	var args []any
 	if village != "" {
-		q += ` WHERE h.village_code = ?`
+		q += ` AND h.village_code = ?`
 		args = append(args, village)
 	}
 	rows, err := db.QueryContext(ctx, q+` ORDER BY h.village_code, h.head_name, c.id`, args...)
@@ -81,7 +81,7 @@ func loadCases(ctx context.Context, db *sql.DB, village string, keep func(*app.C
 }
 
 // loadMembers fills the members of the given households.
-func loadMembers(ctx context.Context, db *sql.DB, recs []*caseRecord) error {
+func loadMembers(ctx context.Context, db *sql.DB, where string, recs []*caseRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -90,7 +90,8 @@ func loadMembers(ctx context.Context, db *sql.DB, recs []*caseRecord) error {
 		want[r.c.HouseholdID] = append(want[r.c.HouseholdID], r)
 		r.h.Members = nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT household_id, data FROM members ORDER BY household_id, rowid`)
+	rows, err := db.QueryContext(ctx, `SELECT m.household_id, m.data FROM members m WHERE m.household_id IN
+		(SELECT c.household_id FROM cases c WHERE `+where+`) ORDER BY m.rowid`)
 	if err != nil {
 		return fmt.Errorf("read members: %w", err)
 	}
@@ -129,6 +130,9 @@ func paysIn(c *app.Case, first app.Date) bool {
 	return true
 }
 
+// receivingSQL selects the cases that may pay monthly (paysIn decides).
+const receivingSQL = `c.program <> 'temporary' AND c.state IN ('paying', 'phasing_out', 'approved')`
+
 var paymentColumns = []column{
 	{"序号", 7, colInt}, {"村(社区)", 14, colText}, {"户主姓名", 10, colText}, {"身份证号", 21, colText},
 	{"救助类别", 9, colText}, {"保障人数", 9, colInt}, {"发放金额(元)", 13, colMoney}, {"开户银行", 16, colText},
@@ -151,7 +155,7 @@ func ExportPayments(ctx context.Context, s *storage.Store, month string, w io.Wr
 	if err != nil {
 		return nil, err
 	}
-	recs, err := loadCases(ctx, s.DB(), "", func(c *app.Case) bool { return paysIn(c, first) })
+	recs, err := loadCases(ctx, s.DB(), "", receivingSQL, func(c *app.Case) bool { return paysIn(c, first) })
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +166,7 @@ func ExportPayments(ctx context.Context, s *storage.Store, month string, w io.Wr
 			need = append(need, &recs[i])
 		}
 	}
-	if err := loadMembers(ctx, s.DB(), need); err != nil {
+	if err := loadMembers(ctx, s.DB(), receivingSQL, need); err != nil {
 		return nil, err
 	}
 	b, err := newBook()
@@ -227,7 +231,7 @@ func ExportNotice(ctx context.Context, s *storage.Store, village string, w io.Wr
 	if !app.ValidVillageCode(village) {
 		return nil, app.FieldErrorf("村(社区)代码", "请填写12位村(社区)代码")
 	}
-	recs, err := loadCases(ctx, s.DB(), village, func(c *app.Case) bool {
+	recs, err := loadCases(ctx, s.DB(), village, "1", func(c *app.Case) bool {
 		return c.State == app.StateNoticed || c.State.Receiving() || (c.Program == app.ProgramTemporary &&
 			(c.State == app.StatePaid || c.State == app.StatePaidFirst))
 	})
@@ -248,7 +252,7 @@ func ExportNotice(ctx context.Context, s *storage.Store, village string, w io.Wr
 	for i := range recs {
 		ptrs[i] = &recs[i]
 	}
-	if err := loadMembers(ctx, s.DB(), ptrs); err != nil {
+	if err := loadMembers(ctx, s.DB(), "c.village_code = '"+village+"'", ptrs); err != nil {
 		return nil, err
 	}
 	fc, err := s.FoldContext(ctx)

@@ -43,7 +43,9 @@ func newStore(t testing.TB, now time.Time) *storage.Store {
 	return s
 }
 
-func cst(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.FixedZone("CST", 8*3600)) }
+func cst(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))
+}
 
 func day(y int, m time.Month, d int) app.Date { return app.Date{Year: y, Month: m, Day: d} }
 
