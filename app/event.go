@@ -206,6 +206,17 @@ type CaseApplied struct {
 	TempKind  TempKind `json:"temp_kind,omitempty"`
 	AppliedOn Date     `json:"applied_on"`
 	Reason    string   `json:"reason,omitempty"`
+	// Enrolled brings in a beneficiary who was already receiving assistance
+	// before this system (存量对象, from the legacy roster): the case starts
+	// in payment instead of walking the workflow again.
+	Enrolled *Enrolment `json:"enrolled,omitempty"`
+}
+
+// Enrolment is the standing of an existing beneficiary at import.
+type Enrolment struct {
+	Since  Date   `json:"since"`  // 纳入时间
+	Amount Money  `json:"amount"` // 月保障金额
+	Source string `json:"source"` // e.g. the roster file name
 }
 
 // CaseStep is a workflow step. Prev is the case's LastStep as the author saw it.

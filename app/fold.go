@@ -141,8 +141,13 @@ func (a *Aggregate) Apply(e *Event, fc FoldContext) error {
 			return err
 		}
 		if _, ok := a.Cases[e.CaseID]; !ok {
-			a.Cases[e.CaseID] = &Case{ID: e.CaseID, HouseholdID: e.HouseholdID, Program: p.Program, State: StateApplied,
+			c := &Case{ID: e.CaseID, HouseholdID: e.HouseholdID, Program: p.Program, State: StateApplied,
 				TempKind: p.TempKind, AppliedOn: p.AppliedOn, Reason: p.Reason, LastStep: e.ID}
+			if en := p.Enrolled; en != nil && p.Program != ProgramTemporary {
+				c.State, c.DecidedOn, c.ReportedOn, c.Amount = StatePaying, en.Since, en.Since, en.Amount
+				c.ReviewDue = en.Since.AddMonths(fc.StepContext(en.Since).Rules.ReviewMonthsStable)
+			}
+			a.Cases[e.CaseID] = c
 		}
 	case EventCaseStep:
 		var p CaseStep

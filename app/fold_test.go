@@ -130,3 +130,20 @@ func TestMalformedEventChangesNothing(t *testing.T) {
 		t.Fatal("malformed event changed the aggregate")
 	}
 }
+
+func TestEnrolledBeneficiaryStartsInPayment(t *testing.T) {
+	a := &eventMaker{device: "A"}
+	h := Household{ID: "h1", Members: []Member{{ID: "m1", Name: "张兰", Relation: RelationHead}}}
+	agg := foldAll(t, []Event{
+		a.ev(EventHouseholdRegistered, "", RoleLiaison, HouseholdRegistered{Household: h}),
+		a.ev(EventCaseApplied, "c1", RoleLiaison, CaseApplied{Program: ProgramDibao, AppliedOn: NewDate(2023, 5, 1),
+			Enrolled: &Enrolment{Since: NewDate(2023, 5, 1), Amount: 80000, Source: "花名册.xlsx"}}),
+	})
+	c := agg.Cases["c1"]
+	if c.State != StatePaying || c.Amount != 80000 || c.DecidedOn != NewDate(2023, 5, 1) || c.ReviewDue != NewDate(2024, 5, 1) {
+		t.Fatalf("enrolled case %+v", c)
+	}
+	if dl, ok := c.NextDeadline(StepContext{Rules: DefaultRuleSet2024(), Calendar: NewCalendar()}); !ok || dl.Step != StepReview {
+		t.Fatalf("enrolled case deadline %v", dl)
+	}
+}

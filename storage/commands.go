@@ -91,6 +91,16 @@ func validateApplication(a app.CaseApplied, today app.Date) error {
 	if a.Program == app.ProgramTemporary && a.TempKind != app.TempUrgent && a.TempKind != app.TempSpending {
 		return app.FieldErrorf("临时救助类型", "请选择急难型或支出型")
 	}
+	if en := a.Enrolled; en != nil {
+		switch {
+		case a.Program == app.ProgramTemporary:
+			return app.FieldErrorf("救助类别", "临时救助是一次性救助，不作为存量对象导入")
+		case en.Since.IsZero() || en.Since.After(today):
+			return app.FieldErrorf("纳入时间", "存量对象须有纳入时间，且不能晚于今天")
+		case en.Amount <= 0:
+			return app.FieldErrorf("月保障金额", "存量对象须有月保障金额")
+		}
+	}
 	return nil
 }
 
