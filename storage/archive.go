@@ -98,7 +98,9 @@ func cstTime(h app.HLC) string { return h.Time().In(chinaTime).Format("2006-01-0
 
 // DescribeEvent says in Chinese what an event did, for the audit screen and
 // the archive. It never shows a lead's complainant.
-func DescribeEvent(e *app.Event) string {
+func DescribeEvent(e *app.Event) string { return describeEvent(e, true) }
+
+func describeEvent(e *app.Event, withOpinion bool) string {
 	var b strings.Builder
 	add := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	switch e.Type {
@@ -156,7 +158,7 @@ func DescribeEvent(e *app.Event) string {
 		if len(d.MissingItems) > 0 {
 			add("，需补正：%s", strings.Join(d.MissingItems, "、"))
 		}
-		if d.Opinion != "" {
+		if d.Opinion != "" && withOpinion {
 			add("。意见：%s", d.Opinion)
 		}
 	case app.EventAttachmentAdded:
@@ -321,7 +323,7 @@ func (s *Store) ExportArchive(ctx context.Context, householdID string, out Archi
 	for i := range events {
 		e := &events[i]
 		row := archiveEvent{N: i + 1, Time: cstTime(e.HLC), Actor: e.Actor.Name, Role: e.Actor.Role.Label(),
-			What: DescribeEvent(e), Hash: e.Hash[:16], Attachment: byEvent[e.ID]}
+			What: describeEvent(e, false), Hash: e.Hash[:16], Attachment: byEvent[e.ID]}
 		if e.Type == app.EventCaseStep {
 			var p app.CaseStep
 			json.Unmarshal(e.Payload, &p)
@@ -483,7 +485,7 @@ th{background:#eee}h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:2px solid
 {{end}}</table>{{else}}<p>无</p>{{end}}
 
 <h2>六、办理过程（按时间顺序）</h2>
-<table><tr><th>序号</th><th>时间</th><th>经办人</th><th>角色</th><th>项目</th><th>事项</th><th>意见</th><th>哈希</th></tr>
+<table><tr><th>序号</th><th>记录时间</th><th>经办人</th><th>角色</th><th>项目</th><th>事项</th><th>意见</th><th>哈希</th></tr>
 {{range .Events}}<tr><td>{{.N}}</td><td>{{.Time}}</td><td>{{.Actor}}</td><td>{{.Role}}</td><td>{{.Case}}</td><td>{{.What}}{{if .Attachment}}（<a href="{{.Attachment}}">查看附件</a>）{{end}}</td><td>{{.Opinion}}</td><td class="muted">{{.Hash}}</td></tr>
 {{end}}</table>
 
