@@ -616,6 +616,11 @@ func buildHousehold(headID string, rows []*rosterRow, villages *villageCodes, to
 	if amount > 0 {
 		reason += "；旧台账月保障金额 " + amount.String() + " 元"
 	}
+	if program != app.ProgramTemporary && amount > 0 && !since.IsZero() && !since.After(today) {
+		// A standing beneficiary: keep paying from the imported amount.
+		return h, &app.CaseApplied{Program: program, AppliedOn: since, Reason: reason,
+			Enrolled: &app.Enrolment{Since: since, Amount: amount, Source: "旧台账导入"}}, warn
+	}
 	apply := &app.CaseApplied{Program: program, AppliedOn: applied, Reason: reason + "。请核对后按程序办理"}
 	if program == app.ProgramTemporary {
 		apply.TempKind = app.TempSpending

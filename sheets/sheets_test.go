@@ -191,6 +191,16 @@ func TestImportRosterMessy(t *testing.T) {
 			t.Errorf("member %s: %v %v", want, ms, err)
 		}
 	}
+	// A row with amount and 纳入时间 is a standing beneficiary: in payment at
+	// the old amount. One without them is a fresh application.
+	paying, _ := s.Cases(ctx, storage.CaseFilter{Query: h1})
+	if len(paying) != 1 || paying[0].State != app.StatePaying || paying[0].Amount != 100000 {
+		t.Errorf("enrolled roster case: %+v", paying)
+	}
+	fresh, _ := s.Cases(ctx, storage.CaseFilter{Query: floatID})
+	if len(fresh) != 1 || fresh[0].State != app.StateApplied {
+		t.Errorf("roster case without amount: %+v", fresh)
+	}
 	// Same village name, same code; the urban program marks the household urban.
 	vs, _ := s.Villages(ctx)
 	for _, v := range vs {
