@@ -102,5 +102,9 @@ func DemoConflict(ctx context.Context, s *storage.Store) error {
 	if _, err := storage.ImportEvents(ctx, tx, []app.Event{e}); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.ObserveRemote([]app.Event{e}) // as sync does: later local events order after it
+	return nil
 }

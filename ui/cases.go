@@ -32,7 +32,9 @@ type caseList struct {
 	message *widget.Label
 }
 
-func newCaseList(sh *Shell) *caseList { return &caseList{sh: sh, filter: storage.CaseFilter{Limit: pageSize}} }
+func newCaseList(sh *Shell) *caseList {
+	return &caseList{sh: sh, filter: storage.CaseFilter{Limit: pageSize}}
+}
 
 type column struct {
 	title string

@@ -18,18 +18,18 @@ import (
 // intakeDraft is the form as typed; it is written to a JSON file next to the
 // database on every change, so nothing typed is lost.
 type intakeDraft struct {
-	Village  int           `json:"village"`
-	Address  string        `json:"address"`
-	Phone    string        `json:"phone"`
-	Urban    bool          `json:"urban"`
-	Bank     string        `json:"bank"`
-	Account  string        `json:"account"`
-	Members  []draftMember `json:"members"`
-	Incomes  []draftMoney  `json:"incomes"`
-	Assets   []draftMoney  `json:"assets"`
-	Program  int           `json:"program"`
-	Urgent   bool          `json:"urgent"`
-	Reason   string        `json:"reason"`
+	Village int           `json:"village"`
+	Address string        `json:"address"`
+	Phone   string        `json:"phone"`
+	Urban   bool          `json:"urban"`
+	Bank    string        `json:"bank"`
+	Account string        `json:"account"`
+	Members []draftMember `json:"members"`
+	Incomes []draftMoney  `json:"incomes"`
+	Assets  []draftMoney  `json:"assets"`
+	Program int           `json:"program"`
+	Urgent  bool          `json:"urgent"`
+	Reason  string        `json:"reason"`
 }
 
 type draftMember struct {
@@ -63,6 +63,7 @@ type intake struct {
 	tempKind *widget.RadioGroup
 	reason   *widget.Entry
 	problems *widget.Label
+	scroll   *container.Scroll
 
 	memberRows []*memberRow
 	incomeRows []*moneyRow
@@ -95,6 +96,7 @@ func (f *intake) buildUI() fyne.CanvasObject {
 	}
 	changed := func(string) { f.onChanged() }
 	f.village = widget.NewSelect(vnames, changed)
+	f.village.PlaceHolder = "请选择村(社区)"
 	f.address = entry("住址", changed)
 	f.phone = entry("联系电话", changed)
 	f.area = widget.NewRadioGroup([]string{app.AreaRural.Label(), app.AreaUrban.Label()}, changed)
@@ -109,6 +111,7 @@ func (f *intake) buildUI() fyne.CanvasObject {
 		pnames = append(pnames, p.Label())
 	}
 	f.program = widget.NewSelect(pnames, changed)
+	f.program.PlaceHolder = "请选择"
 	f.tempKind = widget.NewRadioGroup([]string{app.TempUrgent.Label(), app.TempSpending.Label()}, changed)
 	f.tempKind.Horizontal = true
 	f.reason = widget.NewMultiLineEntry()
@@ -139,7 +142,8 @@ func (f *intake) buildUI() fyne.CanvasObject {
 	form := container.NewGridWithColumns(2, left, right)
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(clear, save), f.problems)
 	title := widget.NewLabelWithStyle("申请登记（草稿自动保存）", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	return container.NewBorder(title, bottom, nil, nil, container.NewVScroll(form))
+	f.scroll = container.NewVScroll(form)
+	return container.NewBorder(title, bottom, nil, nil, f.scroll)
 }
 
 func entry(placeholder string, changed func(string)) *widget.Entry {
@@ -160,6 +164,7 @@ func relationNames() []string {
 func (f *intake) addMember(m draftMember) {
 	r := &memberRow{name: entry("姓名", nil), id: entry("身份证号", nil), info: widget.NewLabel("")}
 	r.relation = widget.NewSelect(relationNames(), nil)
+	r.relation.PlaceHolder = "关系"
 	r.name.SetText(m.Name)
 	r.id.SetText(m.ID)
 	r.relation.SetSelectedIndex(m.Relation)
@@ -186,6 +191,7 @@ func (f *intake) addMember(m draftMember) {
 
 func (f *intake) addMoneyRow(box *fyne.Container, rows *[]*moneyRow, kinds []string, m draftMoney) {
 	r := &moneyRow{kind: widget.NewSelect(kinds, nil), amount: entry("金额（元）", nil)}
+	r.kind.PlaceHolder = "类别"
 	r.kind.SetSelectedIndex(m.Kind)
 	r.amount.SetText(m.Amount)
 	changed := func(string) { f.onChanged() }
@@ -231,6 +237,9 @@ func (f *intake) onChanged() {
 	f.collect()
 	f.saveDraft()
 	f.validate()
+	if f.scroll != nil {
+		f.scroll.Refresh() // rows added or removed change the form's height
+	}
 }
 
 func (f *intake) collect() {

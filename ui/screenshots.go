@@ -85,13 +85,14 @@ func Screenshots(store *storage.Store, dir string) ([]string, error) {
 		{"04-intake", clerk, func(sh *Shell) {
 			sh.ShowIntake()
 			in := sh.Current.(*intake)
+			in.village.SetSelectedIndex(0)
 			in.address.SetText("桃园村3组12号")
 			in.memberRows[0].name.SetText("王建国")
 			in.memberRows[0].id.SetText("11010519491231002X")
 			in.addMember(draftMember{Name: "李秀英", ID: "110105194912310021", Relation: 1})
 			in.addIncome(draftMoney{Kind: 0, Amount: "800"})
 			in.addAsset(draftMoney{Kind: 0, Amount: "5000"})
-			if rows, _ := store.SearchMembers(ctx, "1", "", 1); len(rows) > 0 {
+			if rows, _ := store.SearchMembers(ctx, store.Device().TownshipCode[:6], "", 1); len(rows) > 0 {
 				in.addMember(draftMember{Name: rows[0].Name, ID: rows[0].IDNumber, Relation: 2})
 			}
 		}},

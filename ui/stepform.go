@@ -152,6 +152,7 @@ func (f *stepForm) addSelfCare(form *widget.Form) {
 		modes = append(modes, m.Label())
 	}
 	f.careMode = widget.NewSelect(modes, nil)
+	f.careMode.PlaceHolder = "请选择"
 	form.Append("供养方式", f.careMode)
 	f.caregiver = widget.NewEntry()
 	form.Append("照料人", f.caregiver)

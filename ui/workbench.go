@@ -76,7 +76,9 @@ func (w *workbench) tile(title string, n int, unit string, open func()) fyne.Can
 
 func (w *workbench) deadlineList(rows []storage.CaseRow) fyne.CanvasObject {
 	l := widget.NewList(func() int { return len(rows) },
-		func() fyne.CanvasObject { return widget.NewLabel("2024-01-01  张三三  低保  家庭经济状况调查  桃园村") },
+		func() fyne.CanvasObject {
+			return widget.NewLabel("2024-01-01  张三三  低保  家庭经济状况调查  桃园村")
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			r := rows[i]
 			o.(*widget.Label).SetText(fmt.Sprintf("%s  %s  %s  %s  %s", r.NextDue, r.HeadName, r.Program.Label(),
