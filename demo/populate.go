@@ -91,7 +91,10 @@ func (g *Generator) plan(h *app.Household) plan {
 	p.target = ts[g.rng.IntN(len(ts))]
 	// Older applications reach further states; a few recent ones stay overdue.
 	back := 10 + g.rng.IntN(40)
-	if p.target.Receiving() || p.target == app.StateTerminated || p.target == app.StateArchived || p.target == app.StatePaid {
+	switch p.target {
+	case app.StateApproved, app.StateEscalated, app.StateRejected:
+		back = 40 + g.rng.IntN(30) // past the notice period, so a decision is lawful
+	case app.StatePaying, app.StatePhasingOut, app.StateTerminated, app.StateArchived, app.StatePaid:
 		back = 90 + g.rng.IntN(600)
 	}
 	p.applied = g.today.AddDays(-back)
