@@ -24,5 +24,6 @@ func Run(store *storage.Store) {
 func ShowSignIn(w fyne.Window, store *storage.Store) *signIn {
 	si := newSignIn(w, store, func(u storage.User) { NewShell(w, store, u) })
 	w.SetContent(si.buildUI())
+	w.Canvas().Focus(si.password)
 	return si
 }
