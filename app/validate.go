@@ -88,7 +88,11 @@ func (h *Household) Validate(today Date) Problems {
 		}
 		info, err := ParseIDAt(m.IDNumber, today)
 		if err != nil {
-			add(row+"身份证号", "%s", ErrorMessage(err))
+			msg := ErrorMessage(err)
+			if e, ok := err.(*Error); ok {
+				msg = e.Message // the field is named by the row prefix already
+			}
+			add(row+"身份证号", "%s", msg)
 			continue
 		}
 		if j, dup := seen[info.Number]; dup {

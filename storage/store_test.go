@@ -47,7 +47,8 @@ func TestRegisterValidatesAndSavesNothingOnError(t *testing.T) {
 	bad := household()
 	bad.Members[1].IDNumber = "110105194805050016"
 	_, _, err := s.RegisterHousehold(ctx, liaison, bad, &app.CaseApplied{Program: app.ProgramDibao, AppliedOn: app.NewDate(2026, 11, 1)})
-	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), "第2位成员身份证号") {
+	if msg := app.ErrorMessage(err); app.ErrorCode(err) != app.EINVALID || !strings.Contains(msg, "第2位成员身份证号：") ||
+		strings.Count(msg, "身份证号") != 1 {
 		t.Fatalf("got %v", err)
 	}
 	if n := count(t, s.DB(), `SELECT count(*) FROM events WHERE household_id <> ''`); n != 0 {
@@ -356,5 +357,33 @@ func TestDeletedOwnEventFailsCheck(t *testing.T) {
 	}
 	if r.OK() || len(r.ChainBreaks) != 1 || !strings.Contains(r.ChainBreaks[0], "缺少事件") {
 		t.Fatalf("deletion not detected: %+v", r.ChainBreaks)
+	}
+}
+
+func TestDueCasesCountsWorkingDays(t *testing.T) {
+	s := newStore(t) // today is Friday 2026-11-20
+	ctx := context.Background()
+	var cases []string
+	for _, applied := range []app.Date{app.NewDate(2026, 11, 10), app.NewDate(2026, 11, 19), app.NewDate(2026, 11, 20)} {
+		h := household()
+		h.Members = h.Members[:1]
+		h.Members[0].IDNumber = []string{"11010519491231002X", "110105194805050015", "110105195001010012"}[len(cases)]
+		_, cid, err := s.RegisterHousehold(ctx, liaison, h, &app.CaseApplied{Program: app.ProgramDibao, AppliedOn: applied})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, cid)
+	}
+	// Acceptance is due 1 working day after application: 11-11 (overdue),
+	// 11-20 (today: due soon), 11-23 Monday (due soon: within 3 working days).
+	overdue, soon, err := s.DueCases(ctx, app.NewDate(2026, 11, 20), 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(overdue) != 1 || overdue[0].CaseID != cases[0] {
+		t.Fatalf("overdue %+v", overdue)
+	}
+	if len(soon) != 2 || soon[0].CaseID != cases[1] || soon[1].CaseID != cases[2] {
+		t.Fatalf("due soon %+v", soon)
 	}
 }
