@@ -89,6 +89,9 @@ func (g *Generator) plan(h *app.Household) plan {
 	}
 	ts := targets[p.program]
 	p.target = ts[g.rng.IntN(len(ts))]
+	if p.target == app.StatePaidFirst {
+		p.tempKind, p.reason = app.TempUrgent, "突发重病住院，家中无人照料" // only 急难型 is paid first
+	}
 	// Older applications reach further states; a few recent ones stay overdue.
 	back := 10 + g.rng.IntN(40)
 	switch p.target {
