@@ -39,6 +39,19 @@ func (s *Store) append(ctx context.Context, actor app.Actor, drafts ...draft) ([
 	p := newProjector(ctx, tx)
 	events := make([]app.Event, 0, len(drafts))
 	for _, d := range drafts {
+		if d.HouseholdID != "" && !d.NewHousehold {
+			// Sort after everything already folded into this household, even
+			// events from a device whose clock runs ahead: a step or a conflict
+			// resolution must come after what its author saw.
+			if _, err := p.load(d.HouseholdID); err != nil {
+				return nil, err
+			}
+			if k := p.lastKeys[d.HouseholdID]; len(k) >= 20 {
+				if h, err := app.ParseHLC(k[:20]); err == nil {
+					s.clock.Observe(h)
+				}
+			}
+		}
 		payload, err := json.Marshal(d.Payload)
 		if err != nil {
 			return nil, fmt.Errorf("append %s: %w", d.Type, err)

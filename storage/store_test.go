@@ -387,3 +387,36 @@ func TestDueCasesCountsWorkingDays(t *testing.T) {
 		t.Fatalf("due soon %+v", soon)
 	}
 }
+
+// TestResolutionSortsAfterARemoteEventFromTheFuture: a conflict created by an
+// event from a device whose clock runs ahead must still be resolvable here.
+func TestResolutionSortsAfterARemoteEventFromTheFuture(t *testing.T) {
+	ctx := context.Background()
+	a, b := newStore(t), newStore(t)
+	hid, _, err := a.RegisterHousehold(ctx, liaison, household(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := a.Events(ctx, hid)
+	importTx(t, b, events)
+	// a's clock runs two days ahead of every other; both edit the phone from the same base.
+	a.SetClock(func() time.Time { return time.Now().Add(48 * time.Hour) })
+	if err := a.SetField(ctx, clerk, hid, "", "phone", "13800000001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetField(ctx, clerk, hid, "", "phone", "13900000002"); err != nil {
+		t.Fatal(err)
+	}
+	fromA, _ := a.Events(ctx, hid)
+	importTx(t, b, fromA[len(fromA)-1:]) // no ObserveRemote: the store must cope
+	open, err := b.Conflicts(ctx, true)
+	if err != nil || len(open) != 1 {
+		t.Fatalf("conflicts: %v %+v", err, open)
+	}
+	if err := b.ResolveConflict(ctx, clerk, open[0].ID, app.ChoiceKept, ""); err != nil {
+		t.Fatal(err)
+	}
+	if still, _ := b.Conflicts(ctx, true); len(still) != 0 {
+		t.Fatalf("resolution was folded before the conflict: %+v", still)
+	}
+}
