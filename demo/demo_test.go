@@ -29,3 +29,34 @@ func TestPopulateAnySize(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryStateOfEveryProgram: a demo of 30 households or more shows every
+// target state of every program, so screens and their tests always have one.
+func TestEveryStateOfEveryProgram(t *testing.T) {
+	s, err := cli.InitDevice(context.Background(), filepath.Join(t.TempDir(), "d.db"),
+		storage.Device{Name: "t", TownshipCode: "341122101", TownshipName: "城关镇"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := demo.Populate(context.Background(), s, 99, 30, nil); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := s.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, c := range counts {
+		have[string(c.Program)+"/"+string(c.State)] = true
+	}
+	for _, want := range []string{"dibao/applied", "dibao/accepted", "dibao/investigated", "dibao/noticed", "dibao/approved",
+		"dibao/rejected", "dibao/paying", "dibao/phasing_out", "dibao/terminated", "dibao/archived",
+		"tekun/applied", "tekun/accepted", "tekun/noticed", "tekun/paying", "tekun/terminated",
+		"temporary/applied", "temporary/accepted", "temporary/noticed", "temporary/escalated", "temporary/paid_first",
+		"temporary/paid", "temporary/rejected", "temporary/archived"} {
+		if !have[want] {
+			t.Errorf("no %s case in the demo", want)
+		}
+	}
+}

@@ -18,7 +18,7 @@ func Populate(ctx context.Context, s *storage.Store, seed uint64, n int, progres
 	plans := make([]plan, n)
 	for i := range regs {
 		h := g.Household(villages[g.rng.IntN(len(villages))])
-		p := g.plan(&h)
+		p := g.plan(&h, i)
 		plans[i] = p
 		regs[i] = storage.Registration{Household: h, Apply: &app.CaseApplied{Program: p.program, TempKind: p.tempKind,
 			AppliedOn: p.applied, Reason: p.reason}}
@@ -61,9 +61,35 @@ var targets = map[app.Program][]app.State{
 		app.StatePaid, app.StatePaid, app.StateRejected, app.StateArchived},
 }
 
-func (g *Generator) plan(h *app.Household) plan {
+// coverage lists every (program, target state) pair once: the first
+// households of a demo take them in turn, so that any demo of that size or
+// more shows every state of every program, whatever the date.
+var coverage = func() (out []struct {
+	program app.Program
+	target  app.State
+}) {
+	for _, p := range app.Programs {
+		seen := map[app.State]bool{}
+		for _, st := range targets[p] {
+			if !seen[st] {
+				seen[st] = true
+				out = append(out, struct {
+					program app.Program
+					target  app.State
+				}{p, st})
+			}
+		}
+	}
+	return out
+}()
+
+func (g *Generator) plan(h *app.Household, i int) plan {
 	var p plan
-	switch r := g.rng.IntN(10); {
+	r := g.rng.IntN(10)
+	if i < len(coverage) {
+		r = map[app.Program]int{app.ProgramDibao: 0, app.ProgramTekun: 6, app.ProgramTemporary: 8}[coverage[i].program]
+	}
+	switch {
 	case r < 6:
 		p.program = app.ProgramDibao
 		p.reason = "家庭成员患病，收入低于低保标准"
@@ -89,6 +115,9 @@ func (g *Generator) plan(h *app.Household) plan {
 	}
 	ts := targets[p.program]
 	p.target = ts[g.rng.IntN(len(ts))]
+	if i < len(coverage) {
+		p.target = coverage[i].target
+	}
 	if p.target == app.StatePaidFirst {
 		p.tempKind, p.reason = app.TempUrgent, "突发重病住院，家中无人照料" // only 急难型 is paid first
 	}

@@ -30,17 +30,8 @@ func (w *workbench) load() {
 	st, ctx := w.sh.store, w.sh.ctx
 	today := st.Today()
 	var err error
-	if w.overdue, err = st.Cases(ctx, storage.CaseFilter{DueBefore: today.AddDays(-1).String(), Sort: "due", Limit: 200}); err != nil {
+	if w.overdue, w.dueSoon, err = st.DueCases(ctx, today, storage.DueSoonWorkingDays, 200); err != nil {
 		w.err = err
-	}
-	soon, err := st.Cases(ctx, storage.CaseFilter{DueBefore: today.AddDays(7).String(), Sort: "due", Limit: 400})
-	if err != nil {
-		w.err = err
-	}
-	for _, r := range soon {
-		if r.NextDue >= today.String() {
-			w.dueSoon = append(w.dueSoon, r)
-		}
 	}
 	if cs, err := st.Conflicts(ctx, true); err == nil {
 		w.conflicts = len(cs)
@@ -53,13 +44,13 @@ func (w *workbench) buildUI() fyne.CanvasObject {
 	w.load()
 	tiles := container.NewGridWithColumns(4,
 		w.tile("已逾期", len(w.overdue), "件", func() { w.sh.ShowCases() }),
-		w.tile("7日内到期", len(w.dueSoon), "件", func() { w.sh.ShowCases() }),
+		w.tile(fmt.Sprintf("%d个工作日内到期", storage.DueSoonWorkingDays), len(w.dueSoon), "件", func() { w.sh.ShowCases() }),
 		w.tile("待处理冲突", w.conflicts, "条", w.sh.ShowConflicts),
 		w.tile("待同步事件", w.pending, "条", w.sh.ShowSettings),
 	)
 	lists := container.NewGridWithColumns(2,
 		widget.NewCard("已逾期的法定时限", "", w.deadlineList(w.overdue)),
-		widget.NewCard("7日内到期", "", w.deadlineList(w.dueSoon)))
+		widget.NewCard(fmt.Sprintf("%d个工作日内到期", storage.DueSoonWorkingDays), "", w.deadlineList(w.dueSoon)))
 	top := container.NewVBox(widget.NewLabelWithStyle("今日工作 · "+w.sh.store.Today().String(), fyne.TextAlignLeading,
 		fyne.TextStyle{Bold: true}), tiles)
 	if w.err != nil {
