@@ -78,7 +78,6 @@ CREATE TABLE members (
 ) STRICT;
 CREATE INDEX members_household ON members (household_id);
 CREATE INDEX members_id_number ON members (id_number);
-CREATE INDEX members_name ON members (name);
 
 -- Substring search over names and ID numbers. The trigram tokenizer needs
 -- 3 characters, while most Chinese names have 2 or 3; so the indexed text
