@@ -49,7 +49,15 @@ func main() {
 	flag.IntVar(&cfg.Households, "households", 100_000, "households registered in the registration benchmark")
 	flag.IntVar(&cfg.Members, "members", 200_000, "members in the search benchmark")
 	only := flag.String("only", "", "run only benchmarks whose name contains this")
+	child := flag.String("first-screen", "", "internal: open this database and paint the first screen")
 	flag.Parse()
+	if *child != "" {
+		if err := firstScreen(*child); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	dir, err := os.MkdirTemp("", "jiuzhu-bench-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
