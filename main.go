@@ -17,7 +17,8 @@ func main() {
 	ctx := context.Background()
 	cli.Register(&cli.Command{Name: "screenshots", Summary: "把每个界面渲染成 PNG（无需显示器）：--db 路径 --out 目录", Run: runScreenshots})
 	if len(os.Args) > 1 && cli.Has(os.Args[1]) {
-		if err := cli.Run(ctx, &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}, os.Args[1:]); err != nil {
+		if err := cli.Run(ctx, &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+			ReadPassword: cli.TerminalPassword(os.Stderr)}, os.Args[1:]); err != nil {
 			os.Exit(1)
 		}
 		return

@@ -14,6 +14,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"jiuzhu/app"
 	"jiuzhu/demo"
@@ -31,6 +32,9 @@ type Command struct {
 type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// ReadPassword asks for a password without echo; nil when stdin is not a
+	// terminal (scripts, tests): then passwords come only from the environment.
+	ReadPassword func(prompt string) (string, error)
 }
 
 var commands = map[string]*Command{}
@@ -59,7 +63,7 @@ func Run(ctx context.Context, env *Env, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		fmt.Fprintf(env.Stderr, "错误：%s\n", userMessage(err))
+		fmt.Fprintf(env.Stderr, "错误：%s\n", redact(userMessage(err)))
 		return err
 	}
 	return nil
@@ -112,17 +116,8 @@ func openStore(ctx context.Context, path string) (*storage.Store, error) {
 	return s, err
 }
 
-// SystemActor signs what the command line does on a user's behalf.
-func SystemActor(env *Env, role app.Role) app.Actor {
-	name := env.Getenv("JIUZHU_USER")
-	if name == "" {
-		name = "命令行"
-	}
-	return app.Actor{UserID: "cli:" + name, Name: name, Role: role}
-}
-
 func init() {
-	Register(&Command{Name: "init", Summary: "新建本机数据库：--db 路径 --township 乡镇代码 --name 乡镇名称 --device 设备名", Run: runInit})
+	Register(&Command{Name: "init", Summary: "新建本机数据库：--db 路径 --township 乡镇代码 --name 乡镇名称 --device 设备名 [--user 第一个用户 --role clerk|approver|liaison，密码取自 JIUZHU_PASSWORD]", Run: runInit})
 	Register(&Command{Name: "demo", Summary: "生成演示数据：--db 路径 --households 户数", Run: runDemo})
 	Register(&Command{Name: "cases", Summary: "列出案件：--db 路径 --json（每行一个 JSON 对象）", Run: runCases})
 	Register(&Command{Name: "idcard", Summary: "校验身份证号：jiuzhu idcard 号码...", Run: runIDCard})
@@ -156,18 +151,50 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	township := fs.String("township", "", "乡镇统计代码（9位）")
 	name := fs.String("name", "", "乡镇名称")
 	device := fs.String("device", "", "设备名称")
+	user := fs.String("user", "", "第一个用户的姓名（密码取自环境变量 JIUZHU_PASSWORD，终端上未设置时提示输入）")
+	role := fs.String("role", "clerk", "第一个用户的角色：clerk（经办）、approver（审批）、liaison（村协理员）")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *name == "" || *device == "" {
 		return app.Errorf(app.EINVALID, "请用 --name 填写乡镇名称，用 --device 填写设备名称")
 	}
+	var first storage.User
+	var pw string
+	if *user != "" {
+		r, err := parseRole(*role)
+		if err != nil {
+			return err
+		}
+		first = storage.User{Name: strings.TrimSpace(*user), Role: r}
+		if first.Name == "" || utf8.RuneCountInString(first.Name) > 30 {
+			return app.FieldErrorf("姓名", "请用 --user 填写姓名（30字以内）")
+		}
+		if _, err := os.Stat(*db); err == nil {
+			return app.Errorf(app.ECONFLICT, "数据库文件 %s 已存在，不能重复初始化", *db)
+		}
+		if pw, err = newPassword(env, EnvPassword, first.Name); err != nil {
+			return err
+		}
+	}
 	s, err := InitDevice(ctx, *db, storage.Device{Name: *device, TownshipCode: *township, TownshipName: *name})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if first.Name != "" {
+		if first, err = s.CreateUser(ctx, first, pw); err != nil {
+			s.Close()
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(*db + suffix)
+			}
+			return err
+		}
+	}
 	fmt.Fprintf(env.Stdout, "已初始化：%s（%s），设备“%s”，数据库 %s\n", *name, *township, *device, *db)
+	if first.Name != "" {
+		fmt.Fprintf(env.Stdout, "已建立用户“%s”（%s）。\n", first.Name, first.Role.Label())
+	}
 	return nil
 }
 
@@ -187,6 +214,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := authorize(ctx, env, s); err != nil {
+		return err
+	}
 	if err := demo.Populate(ctx, s, *seed, *n, func(done, total int) {
 		fmt.Fprintf(env.Stderr, "\r生成演示数据 %d/%d", done, total)
 	}); err != nil {

@@ -49,8 +49,12 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	actor, err := SystemActor(ctx, env, s, app.RoleLiaison)
+	if err != nil {
+		return err
+	}
 	rep, err := sheets.ImportRoster(ctx, s, fs.Arg(0), sheets.RosterOptions{Password: *password,
-		Actor: SystemActor(env, app.RoleLiaison), Progress: progressTo(env, "导入")})
+		Actor: actor, Progress: progressTo(env, "导入")})
 	if err != nil {
 		return err
 	}
@@ -111,11 +115,15 @@ func runCrossCheck(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	actor, err := SystemActor(ctx, env, s, app.RoleClerk)
+	if err != nil {
+		return err
+	}
 	var rep *sheets.CrossCheckReport
 	err = writeFile(*out, func(f *os.File) error {
 		var err error
 		rep, err = sheets.CrossCheck(ctx, s, *source, files[0], f, sheets.CrossCheckOptions{Password: *password,
-			Actor: SystemActor(env, app.RoleClerk), Progress: progressTo(env, "比对")})
+			Actor: actor, Progress: progressTo(env, "比对")})
 		return err
 	})
 	if err != nil {
@@ -176,6 +184,10 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	actor, err := SystemActor(ctx, env, s, app.RoleClerk)
+	if err != nil {
+		return err
+	}
 	var msg string
 	err = writeFile(*out, func(f *os.File) error {
 		switch kind {
@@ -192,7 +204,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 			}
 			msg = fmt.Sprintf("\n发放花名册：%d 户 %d 人，合计 %s 元。", rep.Rows, rep.Persons, rep.Total)
 		case "ledger":
-			l, err := sheets.ExportLedger(ctx, s, *month, f, sheets.LedgerOptions{Actor: SystemActor(env, app.RoleClerk),
+			l, err := sheets.ExportLedger(ctx, s, *month, f, sheets.LedgerOptions{Actor: actor,
 				Progress: progressTo(env, "统计")})
 			if err != nil {
 				return err
@@ -241,7 +253,11 @@ func runWorklist(ctx context.Context, env *Env, args []string) error {
 				return err
 			}
 		}
-		if err := s.CloseWorklistItem(ctx, SystemActor(env, app.RoleClerk), *id, *result, *note, on); err != nil {
+		actor, err := SystemActor(ctx, env, s, app.RoleClerk)
+		if err != nil {
+			return err
+		}
+		if err := s.CloseWorklistItem(ctx, actor, *id, *result, *note, on); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "已办结：%s（%s）\n", *id, storage.ResultLabel(*result))

@@ -36,6 +36,9 @@ func runArchive(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := authorize(ctx, env, s); err != nil {
+		return err
+	}
 	if _, err := s.Household(ctx, *household); err != nil {
 		return err
 	}

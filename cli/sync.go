@@ -29,6 +29,9 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := authorize(ctx, env, s); err != nil {
+		return err
+	}
 	if *token == "" {
 		if *token, err = s.Meta(ctx, jsync.MetaToken); err != nil {
 			return err
