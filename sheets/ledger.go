@@ -562,6 +562,26 @@ var ledgerSheets = []ledgerSheet{
 		}},
 }
 
+// sheetNotes are the explanations under a ledger sheet (before the status line).
+func sheetNotes(name string, l *Ledger) []string {
+	var notes []string
+	switch name {
+	case "低保":
+		notes = append(notes, fmt.Sprintf("执行标准（%s版）：城市 %s 元/人·月，农村 %s 元/人·月。户数、人数为月末保障中（含待发放、渐退期）的户和保障人口。",
+			l.RulesVersion, l.StandardUrban, l.StandardRural))
+	case "特困":
+		notes = append(notes, fmt.Sprintf("基本生活标准：城市 %s 元/人·月，农村 %s 元/人·月。", l.TekunBasicUrban, l.TekunBasicRural))
+	case "临时救助":
+		notes = append(notes, fmt.Sprintf("乡镇临时救助备用金：本年 %s 元，已用 %s 元，结余 %s 元（已用为乡镇审批金额，县级审批不占用）。",
+			l.ReserveFund, l.Total.TempReserveUsedYTD, l.ReserveFund-l.Total.TempReserveUsedYTD))
+	case "排查核对":
+		notes = append(notes, "排查为本月生成的信息核对核查事项，办结为本月入户核查并登记结果的事项。")
+	case "资金":
+		notes = append(notes, "本月发放为低保、特困按月发放金额与本月审批的临时救助金额之和；下拨资金、银行退回、追回资金尚未在系统中登记，请按财务账填写。")
+	}
+	return notes
+}
+
 func writeLedger(l *Ledger, w io.Writer) error {
 	b, err := newBook()
 	if err != nil {
@@ -590,22 +610,7 @@ func writeLedger(l *Ledger, w io.Writer) error {
 		if err := sh.total(append([]any{l.TownshipCode, "全镇合计"}, ls.row(&l.Total, l)...)...); err != nil {
 			return err
 		}
-		var notes []string
-		switch ls.name {
-		case "低保":
-			notes = append(notes, fmt.Sprintf("执行标准（%s版）：城市 %s 元/人·月，农村 %s 元/人·月。户数、人数为月末保障中（含待发放、渐退期）的户和保障人口。",
-				l.RulesVersion, l.StandardUrban, l.StandardRural))
-		case "特困":
-			notes = append(notes, fmt.Sprintf("基本生活标准：城市 %s 元/人·月，农村 %s 元/人·月。", l.TekunBasicUrban, l.TekunBasicRural))
-		case "临时救助":
-			notes = append(notes, fmt.Sprintf("乡镇临时救助备用金：本年 %s 元，已用 %s 元，结余 %s 元（已用为乡镇审批金额，县级审批不占用）。",
-				l.ReserveFund, l.Total.TempReserveUsedYTD, l.ReserveFund-l.Total.TempReserveUsedYTD))
-		case "排查核对":
-			notes = append(notes, "排查为本月生成的信息核对核查事项，办结为本月入户核查并登记结果的事项。")
-		case "资金":
-			notes = append(notes, "本月发放为低保、特困按月发放金额与本月审批的临时救助金额之和；下拨资金、银行退回、追回资金尚未在系统中登记，请按财务账填写。")
-		}
-		notes = append(notes, status)
+		notes := append(sheetNotes(ls.name, l), status)
 		for _, n := range notes {
 			if err := sh.note(n); err != nil {
 				return err
