@@ -5,7 +5,7 @@
 # window smoke test. Go itself must already be installed (1.26 or newer).
 set -euo pipefail
 packages=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
-  libxi-dev libxxf86vm-dev xvfb xauth imagemagick x11-utils xdotool)
+  libxi-dev libxxf86vm-dev xvfb xauth imagemagick x11-utils xdotool chromium fonts-droid-fallback)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,11 @@
 //	county serve  --addr 127.0.0.1:8080 --db county.db
 //	county enroll --db county.db --township 341122101 [--village 341122101201 ...] --device NAME
 //	county revoke --db county.db --device NAME
+//	county publish --db county.db (--defaults | --rules FILE.json | --calendar FILE.json)
+//	county export ledger --db county.db --month YYYY-MM --out F.xlsx
+//
+// serve also answers the read-only county dashboard at /dashboard: only to
+// this machine, unless --dashboard-token is set (then to whoever has it).
 package main
 
 import (
@@ -22,6 +27,7 @@ import (
 	"time"
 
 	"jiuzhu/app"
+	"jiuzhu/countyview"
 	jsync "jiuzhu/sync"
 )
 
@@ -60,6 +66,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.enroll(ctx, args[1:])
 	case "revoke":
 		return m.revoke(ctx, args[1:])
+	case "publish":
+		return m.publish(ctx, args[1:])
+	case "export":
+		return m.export(ctx, args[1:])
 	case "help", "-h", "--help":
 		m.usage()
 		return nil
@@ -71,9 +81,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 func (m *Main) usage() {
 	fmt.Fprint(m.Stderr, `county：县级同步服务器
 
-  county serve  --addr 127.0.0.1:8080 --db county.db
+  county serve  --addr 127.0.0.1:8080 --db county.db [--dashboard-token 口令]   （看板：/dashboard）
   county enroll --db county.db --township 乡镇代码 [--village 村代码 ...] --device 设备名   （打印令牌，只显示一次）
   county revoke --db county.db --device 设备名
+  county publish --db county.db --defaults | --rules 规则.json | --calendar 日历.json
+  county export ledger --db county.db --month 2025-03 --out 台账.xlsx
 `)
 }
 
@@ -92,6 +104,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	fs := m.flags("serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "监听地址")
 	db := fs.String("db", "county.db", "数据库文件")
+	token := fs.String("dashboard-token", "", "县级看板访问口令；不设则看板只允许本机访问")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -105,7 +118,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           jsync.NewServer(store),
+		Handler:           countyview.NewHandler(store, countyview.Options{Token: *token}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute, // slow township links
 		WriteTimeout:      2 * time.Minute,
@@ -170,5 +183,110 @@ func (m *Main) revoke(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "已吊销设备“%s”的同步权限。\n", *device)
+	return nil
+}
+
+func (m *Main) publish(ctx context.Context, args []string) error {
+	fs := m.flags("publish")
+	db := fs.String("db", "county.db", "数据库文件")
+	defaults := fs.Bool("defaults", false, "发布系统内置的救助政策参数和 2025-2027 年节假日安排")
+	rules := fs.String("rules", "", "救助政策参数文件（JSON：一组参数、参数数组或 {\"sets\": [...]}）")
+	calendar := fs.String("calendar", "", "节假日日历文件（JSON：条目数组或 {\"entries\": [...]}）")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*defaults && *rules == "" && *calendar == "" {
+		return app.Errorf(app.EINVALID, "请用 --defaults、--rules 或 --calendar 指定要发布的内容")
+	}
+	store, err := jsync.OpenSQLite(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var res countyview.PublishResult
+	if *defaults {
+		if err := countyview.PublishDefaults(ctx, store, &res); err != nil {
+			return err
+		}
+	}
+	if *rules != "" {
+		data, err := os.ReadFile(*rules)
+		if err != nil {
+			return err
+		}
+		sets, err := countyview.ParseRules(data)
+		if err != nil {
+			return err
+		}
+		if err := countyview.PublishRules(ctx, store, sets, &res); err != nil {
+			return err
+		}
+	}
+	if *calendar != "" {
+		data, err := os.ReadFile(*calendar)
+		if err != nil {
+			return err
+		}
+		entries, err := countyview.ParseCalendar(data)
+		if err != nil {
+			return err
+		}
+		if err := countyview.PublishCalendar(ctx, store, entries, &res); err != nil {
+			return err
+		}
+	}
+	if len(res.Published) > 0 {
+		fmt.Fprintf(m.Stdout, "已发布救助政策参数：%s\n", strings.Join(res.Published, "、"))
+	}
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(m.Stdout, "已发布过、内容相同，未重复发布：%s\n", strings.Join(res.Skipped, "、"))
+	}
+	if res.Entries > 0 {
+		fmt.Fprintf(m.Stdout, "已发布节假日日历 %d 条\n", res.Entries)
+	}
+	if len(res.Published) == 0 && res.Entries == 0 {
+		fmt.Fprintln(m.Stdout, "没有新的内容需要发布")
+	} else {
+		fmt.Fprintln(m.Stdout, "各设备下次同步时将收到。")
+	}
+	return nil
+}
+
+func (m *Main) export(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "ledger" {
+		return app.Errorf(app.EINVALID, "用法：county export ledger --db county.db --month 2025-03 --out 台账.xlsx")
+	}
+	fs := m.flags("export ledger")
+	db := fs.String("db", "county.db", "数据库文件")
+	month := fs.String("month", "", "月份（YYYY-MM）")
+	out := fs.String("out", "", "输出文件（.xlsx）")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *month == "" || *out == "" {
+		return app.Errorf(app.EINVALID, "请用 --month 指定月份、--out 指定输出文件")
+	}
+	store, err := jsync.OpenSQLite(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	tmp := *out + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	cl, err := countyview.ExportLedger(ctx, store, *month, time.Now(), f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "已导出 %s 全县工作台账（%d 个乡镇）：%s\n", cl.Month, len(cl.Townships), *out)
 	return nil
 }
