@@ -237,7 +237,7 @@ func TestDashboardFiguresMatchDevices(t *testing.T) {
 		"县级工作看板",
 		fmt.Sprintf("<b>%d</b><span>在册家庭</span>", total.households),
 		fmt.Sprintf("<b>%d</b><span>超期未办事项</span>", total.overdue),
-		fmt.Sprintf("<b>%d</b><span>低保、特困保障中（件）</span>", total.receiving),
+		fmt.Sprintf("<b>%d</b><span>低保特困保障中</span>", total.receiving),
 		"城关镇民政办", "临湖镇民政办", "<svg", "<polyline", "问题线索", "直查直办",
 	} {
 		if !strings.Contains(body, want) {
