@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -23,6 +25,10 @@ type settings struct {
 	status   *widget.Label
 	rebuild  *widget.Button
 	jobDone  chan struct{} // closed when a background job ends (tests)
+	// security
+	lock                 *widget.Select
+	oldPw, newPw, newPw2 *widget.Entry
+	pwMessage            *widget.Label
 }
 
 func newSettings(sh *Shell) *settings { return &settings{sh: sh} }
@@ -79,7 +85,7 @@ func (s *settings) buildUI() fyne.CanvasObject {
 		widget.NewFormItem("数据库", wrapLabel(st.Path())),
 		widget.NewFormItem("待同步事件", widget.NewLabel(fmt.Sprintf("%d 条", pending))),
 		widget.NewFormItem("服务器地址", container.NewBorder(nil, nil, nil, widget.NewButton("保存", s.onSaveServer), s.server)))
-	left := container.NewVBox(widget.NewCard("本机", "", device),
+	left := container.NewVBox(widget.NewCard("本机", "", device), s.securityCard(),
 		widget.NewCard("维护", "", container.NewVBox(s.rebuild, s.progress, s.status)))
 	right := container.NewBorder(widget.NewCard("现行规则（县级下发，只读）", "", rules), nil, nil, nil,
 		widget.NewCard("节假日安排（计算工作日时限）", "", cal))
@@ -125,4 +131,59 @@ func (s *settings) onRebuild() {
 			}
 		})
 	}()
+}
+
+// securityCard holds the inactivity lock and the password change of the
+// signed-in user.
+func (s *settings) securityCard() fyne.CanvasObject {
+	var labels []string
+	current := -1
+	for i, m := range LockChoices {
+		labels = append(labels, strconv.Itoa(m)+" 分钟")
+		if time.Duration(m)*time.Minute == s.sh.LockAfter {
+			current = i
+		}
+	}
+	s.lock = widget.NewSelect(labels, nil)
+	if current >= 0 {
+		s.lock.SetSelectedIndex(current)
+	}
+	s.lock.OnChanged = func(string) { s.onLockChanged() }
+	s.oldPw, s.newPw, s.newPw2 = widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	s.pwMessage = widget.NewLabel("")
+	s.pwMessage.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(
+		widget.NewFormItem("无操作自动锁屏", s.lock),
+		widget.NewFormItem("原密码", s.oldPw),
+		widget.NewFormItem("新密码", s.newPw),
+		widget.NewFormItem("再输入一次", s.newPw2))
+	return widget.NewCard("安全", s.sh.user.Name+"（"+s.sh.user.Role.Label()+"）",
+		container.NewVBox(form, widget.NewButton("修改密码", s.onChangePassword), s.pwMessage))
+}
+
+func (s *settings) onLockChanged() {
+	i := s.lock.SelectedIndex()
+	if i < 0 {
+		return
+	}
+	m := LockChoices[i]
+	if err := s.sh.store.SetMeta(s.sh.ctx, MetaLockMinutes, strconv.Itoa(m)); err != nil {
+		showError(s.sh.win, err)
+		return
+	}
+	s.sh.LockAfter = time.Duration(m) * time.Minute
+	s.status.SetText(fmt.Sprintf("无操作 %d 分钟后自动锁屏。", m))
+}
+
+func (s *settings) onChangePassword() {
+	defer func() { s.oldPw.SetText(""); s.newPw.SetText(""); s.newPw2.SetText("") }()
+	if s.newPw.Text != s.newPw2.Text {
+		s.pwMessage.SetText("两次输入的新密码不一致")
+		return
+	}
+	if err := s.sh.store.ChangePassword(s.sh.ctx, s.sh.user.ID, s.oldPw.Text, s.newPw.Text); err != nil {
+		s.pwMessage.SetText(errText(err))
+		return
+	}
+	s.pwMessage.SetText("密码已修改，下次登录请用新密码。")
 }

@@ -24,6 +24,9 @@ type signIn struct {
 	// first-user form
 	newName *widget.Entry
 	newRole *widget.Select
+	// lock screen: only this user may sign in; switchUser leaves for the full sign-in
+	only       *storage.User
+	switchUser func()
 }
 
 func newSignIn(win fyne.Window, store *storage.Store, done func(storage.User)) *signIn {
@@ -43,7 +46,14 @@ func (s *signIn) buildUI() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("救助通 · 乡镇社会救助业务系统", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	sub := widget.NewLabelWithStyle(d.TownshipName+" · "+d.Name, fyne.TextAlignCenter, fyne.TextStyle{})
 	var form fyne.CanvasObject
-	if len(s.users) == 0 {
+	if s.only != nil {
+		btn := widget.NewButton("解锁", s.onSignIn)
+		btn.Importance = widget.HighImportance
+		form = container.NewVBox(
+			widget.NewLabel("屏幕已锁定（较长时间无操作）。未保存的内容仍在，请输入密码继续。"),
+			widget.NewForm(widget.NewFormItem("用户", widget.NewLabel(userLabel(*s.only))), widget.NewFormItem("密码", s.password)),
+			container.NewGridWithColumns(2, widget.NewButton("切换用户", s.switchUser), btn))
+	} else if len(s.users) == 0 {
 		s.newName = widget.NewEntry()
 		s.newName.SetPlaceHolder("姓名")
 		s.newRole = widget.NewSelect(roleLabels(), nil)
@@ -77,12 +87,16 @@ func roleLabels() []string {
 }
 
 func (s *signIn) onSignIn() {
-	i := s.user.SelectedIndex()
-	if i < 0 {
+	var id string
+	if s.only != nil {
+		id = s.only.ID
+	} else if i := s.user.SelectedIndex(); i >= 0 {
+		id = s.users[i].ID
+	} else {
 		s.message.SetText("请选择用户")
 		return
 	}
-	u, err := s.store.Authenticate(context.Background(), s.users[i].ID, s.password.Text)
+	u, err := s.store.Authenticate(context.Background(), id, s.password.Text)
 	if err != nil {
 		s.message.SetText(errText(err))
 		s.password.SetText("")

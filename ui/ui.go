@@ -30,6 +30,17 @@ type Shell struct {
 	status *widget.Label
 	// current screen, for tests
 	Current any
+
+	// inactivity lock (lock.go)
+	LockAfter     time.Duration    // from settings; default DefaultLockAfter
+	now           func() time.Time // the clock; tests replace it
+	lastActive    time.Time
+	lastPrint     string
+	locked        bool
+	saved         fyne.CanvasObject
+	savedOverlays []fyne.CanvasObject
+	lockScreen    *signIn
+	stopIdle      func()
 }
 
 type navItem struct {
@@ -39,7 +50,8 @@ type navItem struct {
 
 // NewShell builds the main window content for a signed-in user.
 func NewShell(win fyne.Window, store *storage.Store, user storage.User) *Shell {
-	s := &Shell{win: win, store: store, user: user, ctx: context.Background()}
+	s := &Shell{win: win, store: store, user: user, ctx: context.Background(), now: time.Now, LockAfter: lockAfter(store)}
+	s.touch()
 	s.buildUI()
 	return s
 }
@@ -66,13 +78,14 @@ func (s *Shell) buildUI() {
 	left := container.NewBorder(title, nil, nil, nil, s.nav)
 	split := container.NewHSplit(left, container.NewBorder(nil, s.status, nil, nil, s.body))
 	split.Offset = 0.14
-	s.win.SetContent(split)
+	s.win.SetContent(container.NewStack(newActivity(s.touch), split))
 	s.nav.Select(0)
 }
 
 // show replaces the screen.
 func (s *Shell) show(screen any, content fyne.CanvasObject) {
 	s.Current = screen
+	s.touch()
 	s.body.Objects = []fyne.CanvasObject{content}
 	s.body.Refresh()
 }
