@@ -40,10 +40,13 @@ CREATE TABLE acks (
     acked_seq INTEGER NOT NULL
 ) STRICT;
 
+-- Both subqueries are uncorrelated, so SQLite evaluates them once and walks
+-- the (device_id, device_seq) index from the acknowledged sequence on.
 CREATE VIEW outbox AS
     SELECT e.* FROM events e
     WHERE e.device_id = (SELECT value FROM meta WHERE key = 'device_id')
-      AND e.device_seq > COALESCE((SELECT acked_seq FROM acks WHERE device_id = e.device_id), 0);
+      AND e.device_seq > COALESCE((SELECT acked_seq FROM acks
+          WHERE device_id = (SELECT value FROM meta WHERE key = 'device_id')), 0);
 
 -- Content-addressed attachment bytes (not a projection: the log names them by hash).
 CREATE TABLE blobs (
