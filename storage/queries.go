@@ -84,13 +84,15 @@ type CaseFilter struct {
 }
 
 // Cases lists cases with their household head.
-func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
+// where renders the filter's conditions on cases c (and its household's
+// members) as a WHERE clause, "" when it selects everything.
+func (f CaseFilter) where() (string, []any, error) {
 	var where []string
 	var args []any
 	if f.Query != "" {
 		cond, qargs, err := memberMatch(f.Query)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		where = append(where, `c.household_id IN (SELECT m.household_id FROM members m WHERE `+cond+`)`)
 		args = append(args, qargs...)
@@ -107,11 +109,19 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 	if f.DueBefore != "" {
 		where, args = append(where, `c.next_due <> '' AND c.next_due <= ?`), append(args, f.DueBefore)
 	}
-	q := `SELECT c.id, c.household_id, c.program, c.state, h.head_name, h.head_id, c.village_code, h.village_name,
-		h.members, c.amount, c.applied_on, c.next_step, c.next_due FROM cases c JOIN households h ON h.id = c.household_id`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
+	if len(where) == 0 {
+		return "", args, nil
 	}
+	return ` WHERE ` + strings.Join(where, ` AND `), args, nil
+}
+
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
+	where, args, err := f.where()
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT c.id, c.household_id, c.program, c.state, h.head_name, h.head_id, c.village_code, h.village_name,
+		h.members, c.amount, c.applied_on, c.next_step, c.next_due FROM cases c JOIN households h ON h.id = c.household_id` + where
 	order := map[string]string{"applied": "c.applied_on", "due": "c.next_due = '', c.next_due", "name": "h.head_name",
 		"amount": "c.amount", "village": "c.village_code", "state": "c.state", "program": "c.program"}[f.Sort]
 	if order == "" {
@@ -200,8 +210,7 @@ func (s *Store) SearchMembers(ctx context.Context, query, village string, limit 
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT m.id, m.household_id, m.name, m.id_number, m.relation, m.sex, m.birth, h.village_name, h.head_name
-		FROM members m JOIN households h ON h.id = m.household_id WHERE ` + cond
+	q := `SELECT ` + memberRowColumns + ` FROM members m JOIN households h ON h.id = m.household_id WHERE ` + cond
 	if village != "" {
 		q += ` AND h.village_code = ?`
 		args = append(args, village)
@@ -211,9 +220,15 @@ func (s *Store) SearchMembers(ctx context.Context, query, village string, limit 
 	}
 	q += ` LIMIT ?`
 	args = append(args, limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	return queryMembers(ctx, s.db, q, args...)
+}
+
+const memberRowColumns = `m.id, m.household_id, m.name, m.id_number, m.relation, m.sex, m.birth, h.village_name, h.head_name`
+
+func queryMembers(ctx context.Context, q querier, query string, args ...any) ([]MemberRow, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("search members: %w", err)
+		return nil, fmt.Errorf("query members: %w", err)
 	}
 	defer rows.Close()
 	var out []MemberRow
@@ -231,23 +246,8 @@ func (s *Store) SearchMembers(ctx context.Context, query, village string, limit 
 // PersonElsewhere returns the households (other than exceptHousehold) where a
 // person with this ID number is registered: the duplicate-person warning.
 func (s *Store) PersonElsewhere(ctx context.Context, idNumber, exceptHousehold string) ([]MemberRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.household_id, m.name, m.id_number, m.relation, m.sex, m.birth,
-		h.village_name, h.head_name FROM members m JOIN households h ON h.id = m.household_id
+	return queryMembers(ctx, s.db, `SELECT `+memberRowColumns+` FROM members m JOIN households h ON h.id = m.household_id
 		WHERE m.id_number = ? AND m.household_id <> ?`, idNumber, exceptHousehold)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []MemberRow
-	for rows.Next() {
-		var r MemberRow
-		if err := rows.Scan(&r.MemberID, &r.HouseholdID, &r.Name, &r.IDNumber, &r.Relation, &r.Sex, &r.Birth,
-			&r.VillageName, &r.HeadName); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // Count is a number of cases by program and state.
