@@ -83,7 +83,6 @@ type CaseFilter struct {
 	Offset      int
 }
 
-// Cases lists cases with their household head.
 // where renders the filter's conditions on cases c (and its household's
 // members) as a WHERE clause, "" when it selects everything.
 func (f CaseFilter) where() (string, []any, error) {
@@ -115,6 +114,7 @@ func (f CaseFilter) where() (string, []any, error) {
 	return ` WHERE ` + strings.Join(where, ` AND `), args, nil
 }
 
+// Cases lists cases with their household head.
 func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 	where, args, err := f.where()
 	if err != nil {
