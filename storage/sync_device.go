@@ -38,6 +38,12 @@ func (s *Store) OutboxEvents(ctx context.Context, limit int) ([]app.Event, error
 	return queryEvents(ctx, s.db, `SELECT `+eventColumns+` FROM outbox ORDER BY device_seq LIMIT ?`, limit)
 }
 
+// OutboxEventsAfter is OutboxEvents from after device_seq after: the client
+// reads the outbox in windows while earlier batches are still on their way.
+func (s *Store) OutboxEventsAfter(ctx context.Context, after int64, limit int) ([]app.Event, error) {
+	return queryEvents(ctx, s.db, `SELECT `+eventColumns+` FROM outbox WHERE device_seq > ? ORDER BY device_seq LIMIT ?`, after, limit)
+}
+
 // AckedSeq is how far the county has acknowledged this device's events.
 func (s *Store) AckedSeq(ctx context.Context) (int64, error) {
 	var n int64

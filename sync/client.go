@@ -27,13 +27,15 @@ const (
 
 // Options tune a Client. Zero values take the defaults.
 type Options struct {
-	Timeout      time.Duration // per request (default 30s)
-	Retries      int           // per request, after the first try (default 5)
-	RetryWait    time.Duration // first backoff (default 500ms)
-	RetryMaxWait time.Duration // backoff cap (default 30s)
-	BatchBytes   int           // target uncompressed JSON per push (default 48 KB)
-	Transport    http.RoundTripper
-	Logger       resty.Logger // default: silent (the result and its error say what happened)
+	Timeout       time.Duration // per request (default 30s)
+	Retries       int           // per request, after the first try (default 5)
+	RetryWait     time.Duration // first backoff (default 500ms)
+	RetryMaxWait  time.Duration // backoff cap (default 30s)
+	BatchBytes    int           // first push batch, uncompressed JSON (default 48 KB); it grows on a fast link
+	MaxBatchBytes int           // the most a batch grows to (default 4 MB)
+	Pipeline      int           // push batches in flight at once (default 4)
+	Transport     http.RoundTripper
+	Logger        resty.Logger // default: silent (the result and its error say what happened)
 }
 
 type quietLogger struct{}
@@ -49,6 +51,7 @@ type Client struct {
 	base   string
 	opts   Options
 	device string
+	size   int // the next push batch's size: adapts to the link
 }
 
 // NewClient returns a client for store talking to the county at base with token.
@@ -67,6 +70,13 @@ func NewClient(store *storage.Store, base, token string, o Options) *Client {
 	}
 	if o.BatchBytes == 0 {
 		o.BatchBytes = 48 << 10
+	}
+	if o.MaxBatchBytes == 0 {
+		o.MaxBatchBytes = 4 << 20
+	}
+	o.MaxBatchBytes = max(o.MaxBatchBytes, o.BatchBytes)
+	if o.Pipeline <= 0 {
+		o.Pipeline = 4
 	}
 	h := resty.New().
 		SetBaseURL(strings.TrimRight(base, "/")).
@@ -92,7 +102,7 @@ func NewClient(store *storage.Store, base, token string, o Options) *Client {
 	} else {
 		h.SetLogger(quietLogger{})
 	}
-	return &Client{store: store, http: h, base: base, opts: o, device: store.Device().ID}
+	return &Client{store: store, http: h, base: base, opts: o, device: store.Device().ID, size: o.BatchBytes}
 }
 
 // Result reports one sync round.
@@ -177,84 +187,167 @@ func (c *Client) sync(ctx context.Context, progress func(string, int, int), res 
 	return c.fetchBlobs(ctx, progress, res)
 }
 
+// outboxWindow is how many events the client reads from the outbox at a time.
+const outboxWindow = 5000
+
+type pushOutcome struct {
+	reply   *PushReply
+	status  int
+	err     error
+	elapsed time.Duration
+}
+
+type inflight struct {
+	batch  []app.Event
+	behind bool // launched while earlier batches were still unanswered
+	done   chan pushOutcome
+}
+
+// push sends the outbox in batches, several in flight at once (Pipeline), so
+// that a slow link's latency is paid once per window rather than once per
+// batch. Replies are taken in order: a batch's acknowledgement and rejections
+// are recorded only after those of every batch before it. Batches grow while
+// round trips come back quickly and shrink when they take long, so a fast
+// link sends few large batches and a slow one small ones.
 func (c *Client) push(ctx context.Context, progress func(string, int, int), res *Result) error {
 	total, err := c.store.Pending(ctx)
 	if err != nil {
 		return err
 	}
-	done := 0
+	done, gaps := 0, 0
 	progress("push", 0, total)
-	for gaps := 0; ; {
-		// Read a window of the outbox once and cut it into batches; re-read
-		// only when the window is used up or the county asks for a resend.
-		window, err := c.store.OutboxEvents(ctx, 2000)
-		if err != nil {
+	for rampUp := true; ; rampUp = false {
+		again, err := c.pushRound(ctx, rampUp, &done, &gaps, total, progress, res)
+		if err != nil || !again {
 			return err
-		}
-		if len(window) == 0 {
-			return nil
-		}
-		for len(window) > 0 {
-			batch := cutBatch(window, c.opts.BatchBytes)
-			if err := c.uploadBlobs(ctx, batch, res); err != nil {
-				return err
-			}
-			reply, status, err := c.pushBatch(ctx, batch)
-			if err != nil {
-				return err
-			}
-			if status == http.StatusConflict {
-				// The county has fewer (restored from a backup) or more (our ack
-				// was lost) of our events than we thought: continue from its count.
-				if gaps++; gaps > 3 {
-					return &Error{Status: status, Code: "gap", Message: "与县里的事件序号反复对不上，请联系县民政局"}
-				}
-				if err := c.store.RecordAcks(ctx, reply.LastSeq, nil); err != nil {
-					return err
-				}
-				break
-			}
-			rejected := map[string]string{}
-			for _, r := range reply.Results {
-				if r.Status == StatusRejected {
-					rejected[r.EventID] = r.Reason
-					res.Rejected = append(res.Rejected, Rejection{r.EventID, r.Reason})
-				}
-			}
-			if err := c.store.RecordAcks(ctx, reply.AckedThrough, rejected); err != nil {
-				return err
-			}
-			window = window[len(batch):]
-			done += len(batch)
-			res.Pushed += len(batch)
-			progress("push", min(done, total), total)
 		}
 	}
 }
 
-// cutBatch takes events from the front up to about max bytes of JSON (at least one).
+// pushRound pushes from the outbox's head until it is empty (false) or the
+// county's sequence differs from ours (true: start again from the head).
+func (c *Client) pushRound(ctx context.Context, rampUp bool, done, gaps *int, total int,
+	progress func(string, int, int), res *Result) (bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var queue []*inflight
+	defer func() {
+		cancel()
+		for _, f := range queue {
+			<-f.done
+		}
+	}()
+	var window []app.Event
+	after := int64(-1)
+	for {
+		for len(queue) < c.opts.Pipeline {
+			if len(window) == 0 {
+				var err error
+				if after < 0 {
+					window, err = c.store.OutboxEvents(ctx, outboxWindow)
+				} else {
+					window, err = c.store.OutboxEventsAfter(ctx, after, outboxWindow)
+				}
+				if err != nil {
+					return false, err
+				}
+				if len(window) == 0 {
+					break
+				}
+				after = window[len(window)-1].DeviceSeq
+			}
+			batch := cutBatch(window, c.size)
+			window = window[len(batch):]
+			if err := c.uploadBlobs(ctx, batch, res); err != nil {
+				return false, err
+			}
+			f := &inflight{batch: batch, behind: len(queue) > 0, done: make(chan pushOutcome, 1)}
+			go func() {
+				start := time.Now()
+				reply, status, err := c.pushBatch(ctx, f.batch, f.behind)
+				f.done <- pushOutcome{reply, status, err, time.Since(start)}
+			}()
+			queue = append(queue, f)
+			if rampUp {
+				c.size = min(2*c.size, c.opts.MaxBatchBytes)
+			}
+		}
+		if len(queue) == 0 {
+			return false, nil
+		}
+		f := queue[0]
+		o := <-f.done
+		queue = queue[1:]
+		if o.err != nil {
+			return false, o.err
+		}
+		if o.status == http.StatusConflict {
+			if f.behind {
+				// A batch before it reached the county late (lost and resent):
+				// those are acknowledged by now; resend from the outbox's head.
+				return true, nil
+			}
+			// The county has fewer (restored from a backup) or more (our ack
+			// was lost) of our events than we thought: continue from its count.
+			if *gaps++; *gaps > 3 {
+				return false, &Error{Status: o.status, Code: "gap", Message: "与县里的事件序号反复对不上，请联系县民政局"}
+			}
+			if err := c.store.RecordAcks(ctx, o.reply.LastSeq, nil); err != nil {
+				return false, err
+			}
+			return true, nil
+		}
+		rejected := map[string]string{}
+		for _, r := range o.reply.Results {
+			if r.Status == StatusRejected {
+				rejected[r.EventID] = r.Reason
+				res.Rejected = append(res.Rejected, Rejection{r.EventID, r.Reason})
+			}
+		}
+		if err := c.store.RecordAcks(ctx, o.reply.AckedThrough, rejected); err != nil {
+			return false, err
+		}
+		*done += len(f.batch)
+		res.Pushed += len(f.batch)
+		progress("push", min(*done, total), total)
+		// Adapt the batch size to the link: a quarter of the request timeout
+		// is the time a batch may take.
+		switch target := c.opts.Timeout / 4; {
+		case o.elapsed < target:
+			c.size = min(2*c.size, c.opts.MaxBatchBytes)
+		case o.elapsed > 2*target:
+			c.size = max(c.size/2, min(c.opts.BatchBytes, 8<<10))
+		}
+	}
+}
+
+// cutBatch takes events from the front up to about max bytes of JSON (at
+// least one, at most MaxBatchEvents).
 func cutBatch(events []app.Event, max int) []app.Event {
 	size := 0
 	for i := range events {
 		size += len(events[i].Payload) + 420 // the envelope around the payload
-		if size > max && i > 0 {
+		if size > max && i > 0 || i == MaxBatchEvents {
 			return events[:i]
 		}
 	}
 	return events
 }
 
-func (c *Client) pushBatch(ctx context.Context, batch []app.Event) (*PushReply, int, error) {
-	body, err := EncodeGzipJSON(PushRequest{SchemaV: app.SchemaVersion, DeviceID: c.device, Events: batch})
+func (c *Client) pushBatch(ctx context.Context, batch []app.Event, behind bool) (*PushReply, int, error) {
+	body, err := EncodeGzipJSON(PushRequest{SchemaV: app.SchemaVersion, DeviceID: c.device,
+		Batch: CompactBatch(c.store.Device().TownshipCode, batch)})
 	if err != nil {
 		return nil, 0, err
 	}
 	var reply PushReply
-	r, err := c.http.R().SetContext(ctx).
+	req := c.http.R().SetContext(ctx).
 		SetHeader("Content-Type", "application/json").
 		SetHeader("Content-Encoding", "gzip").
-		SetBody(body).
-		Post("/v1/push")
+		SetBody(body)
+	if behind {
+		req.SetHeader(HeaderWait, strconv.FormatInt(min(c.opts.Timeout/3, MaxWait).Milliseconds(), 10))
+	}
+	r, err := req.Post("/v1/push")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -263,8 +356,8 @@ func (c *Client) pushBatch(ctx context.Context, batch []app.Event) (*PushReply, 
 		if err := json.Unmarshal(r.Body(), &reply); err != nil {
 			return nil, 0, fmt.Errorf("push reply: %w", err)
 		}
-		if r.StatusCode() == http.StatusOK && (reply.AckedThrough < batch[0].DeviceSeq-1 || len(reply.Results) != len(batch)) {
-			return nil, 0, fmt.Errorf("push reply: acknowledged through %d for a batch from %d", reply.AckedThrough, batch[0].DeviceSeq)
+		if r.StatusCode() == http.StatusOK && reply.AckedThrough < batch[len(batch)-1].DeviceSeq {
+			return nil, 0, fmt.Errorf("push reply: acknowledged through %d for a batch through %d", reply.AckedThrough, batch[len(batch)-1].DeviceSeq)
 		}
 		return &reply, r.StatusCode(), nil
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"jiuzhu/app"
@@ -21,11 +22,37 @@ const HeaderDevice = "X-Jiuzhu-Device"
 type server struct {
 	store ServerStore
 	log   *slog.Logger
+
+	mu     stdsync.Mutex
+	pushed chan struct{} // closed (and replaced) whenever a push commits
+}
+
+// HeaderWait asks the county to hold a push that does not yet continue the
+// device's sequence for up to this many milliseconds, waiting for the batches
+// before it (sent at the same time on a slow link) to arrive, instead of
+// answering 409 at once. A client sends it only for a batch whose
+// predecessors are still in flight.
+const HeaderWait = "X-Jiuzhu-Wait-Ms"
+
+// MaxWait caps HeaderWait.
+const MaxWait = 15 * time.Second
+
+func (s *server) pushedChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pushed
+}
+
+func (s *server) notePush() {
+	s.mu.Lock()
+	close(s.pushed)
+	s.pushed = make(chan struct{})
+	s.mu.Unlock()
 }
 
 // NewServer returns the county's HTTP handler.
 func NewServer(store ServerStore) http.Handler {
-	s := &server{store: store, log: slog.Default()}
+	s := &server{store: store, log: slog.Default(), pushed: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/health", s.health)
 	mux.HandleFunc("POST /v1/push", s.auth(s.push))
@@ -97,8 +124,13 @@ func (s *server) auth(next func(http.ResponseWriter, *http.Request, *Device)) ht
 		}
 		if dev.DeviceID == "" {
 			if err := s.store.BindDevice(r.Context(), dev.Name, id); err != nil {
-				writeErr(w, httpErr(http.StatusForbidden, "bind", "%s", app.ErrorMessage(err)))
-				return
+				// Two first requests at once (pipelined pushes): the other one
+				// may have bound this same device a moment ago.
+				again, err2 := s.store.DeviceByToken(r.Context(), HashToken(token))
+				if err2 != nil || again.DeviceID != id || again.Revoked {
+					writeErr(w, httpErr(http.StatusForbidden, "bind", "%s", app.ErrorMessage(err)))
+					return
+				}
 			}
 			dev.DeviceID = id
 		}
@@ -137,8 +169,45 @@ func (s *server) push(w http.ResponseWriter, r *http.Request, dev *Device) {
 			return
 		}
 	}
-	reply, err := s.store.Push(r.Context(), dev, req.Events)
+	var wait time.Duration
+	if ms, err := strconv.Atoi(r.Header.Get(HeaderWait)); err == nil && ms > 0 {
+		wait = min(time.Duration(ms)*time.Millisecond, MaxWait)
+	}
+	deadline := time.Now().Add(wait)
+	var reply *PushReply
 	var gap *GapError
+	for {
+		pushed := s.pushedChan()
+		reply, err = s.store.Push(r.Context(), dev, req.Events)
+		if !errors.As(err, &gap) || !time.Now().Before(deadline) {
+			break
+		}
+		// An earlier batch of this device may still be on its way: wait for
+		// the next commit (or poll, in case another process committed it).
+		t := time.NewTimer(min(time.Until(deadline), 100*time.Millisecond))
+		select {
+		case <-pushed:
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+		if r.Context().Err() != nil {
+			return
+		}
+	}
+	if err == nil {
+		s.notePush()
+		if req.Compact {
+			// Only what was not simply accepted: the client knows the rest.
+			kept := reply.Results[:0]
+			for _, res := range reply.Results {
+				if res.Status != StatusAccepted {
+					kept = append(kept, res)
+				}
+			}
+			reply.Results = kept
+		}
+	}
 	switch {
 	case errors.As(err, &gap):
 		writeJSON(w, http.StatusConflict, PushReply{LastSeq: gap.LastSeq})
