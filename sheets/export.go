@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"jiuzhu/app"
 	"jiuzhu/storage"
@@ -142,6 +144,9 @@ var paymentColumns = []column{
 // ExportPayments writes the bank's payment roster for month (YYYY-MM): every
 // 低保/特困 case paying that month, its amount under the rules in force that
 // month (app.MonthlyAmount), bank and account, and the totals.
+//
+// The rows are read (readPayees) in chunks on another goroutine while this one
+// writes the sheet, so reading the database and writing the XML overlap.
 func ExportPayments(ctx context.Context, s *storage.Store, month string, w io.Writer, progress Progress) (*ExportReport, error) {
 	first, err := parseMonth(month)
 	if err != nil {
@@ -155,20 +160,6 @@ func ExportPayments(ctx context.Context, s *storage.Store, month string, w io.Wr
 	if err != nil {
 		return nil, err
 	}
-	recs, err := loadCases(ctx, s.DB(), "", receivingSQL, func(c *app.Case) bool { return paysIn(c, first) })
-	if err != nil {
-		return nil, err
-	}
-	// Members matter only where a rule set newer than the decision recomputes the amount.
-	var need []*caseRecord
-	for i := range recs {
-		if rs.EffectiveFrom.After(recs[i].c.DecidedOn) {
-			need = append(need, &recs[i])
-		}
-	}
-	if err := loadMembers(ctx, s.DB(), receivingSQL, need); err != nil {
-		return nil, err
-	}
 	b, err := newBook()
 	if err != nil {
 		return nil, err
@@ -178,30 +169,48 @@ func ExportPayments(ctx context.Context, s *storage.Store, month string, w io.Wr
 	if err != nil {
 		return nil, err
 	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan payeeChunk, 4)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		readErr <- readPayees(ctx, s.DB(), rs, func(c *app.Case) bool { return paysIn(c, first) }, chunks)
+	}()
+	fail := func(err error) (*ExportReport, error) {
+		cancel()
+		for range chunks {
+		}
+		return nil, err
+	}
 	rep := &ExportReport{}
-	for i := range recs {
-		r := &recs[i]
-		amount := app.MonthlyAmount(&r.c, &r.h, fc.Rules, first)
-		note := ""
-		if r.c.LastPaidMonth >= first.MonthKey() {
-			note = "本月已登记发放"
+	month = first.MonthKey()
+	for ch := range chunks {
+		for i := range ch.rows {
+			p := &ch.rows[i]
+			note := ""
+			if p.lastPaidMonth >= month {
+				note = "本月已登记发放"
+			}
+			if p.state == app.StatePhasingOut {
+				note = strings.TrimPrefix(note+"；渐退期", "；")
+			}
+			if p.bankAccount == "" {
+				note = strings.TrimPrefix(note+"；缺银行账号", "；")
+			}
+			rep.Rows++
+			rep.Total += p.amount
+			rep.Persons += p.persons
+			if err := sh.add(rep.Rows, p.villageNm, p.headName, p.headID, p.program.Label(), p.persons, p.amount.Yuan(),
+				p.bankName, p.bankAccount, p.phone, note); err != nil {
+				return fail(err)
+			}
 		}
-		if r.c.State == app.StatePhasingOut {
-			note = strings.TrimPrefix(note+"；渐退期", "；")
-		}
-		if r.h.BankAccount == "" {
-			note = strings.TrimPrefix(note+"；缺银行账号", "；")
-		}
-		rep.Rows++
-		rep.Total += amount
-		rep.Persons += r.persons
-		if err := sh.add(rep.Rows, r.villageNm, r.headName, r.headID, r.c.Program.Label(), r.persons, amount.Yuan(),
-			r.h.BankName, r.h.BankAccount, r.h.Phone, note); err != nil {
-			return nil, err
-		}
-		if i%1000 == 0 {
-			progress.report(i, len(recs))
-		}
+		progress.report(ch.done, ch.total)
+	}
+	if err := <-readErr; err != nil {
+		return nil, err
 	}
 	if err := sh.total("合计", fmt.Sprintf("%d户", rep.Rows), "", "", "", rep.Persons, rep.Total.Yuan()); err != nil {
 		return nil, err
@@ -213,8 +222,279 @@ func ExportPayments(ctx context.Context, s *storage.Store, month string, w io.Wr
 	if err := sh.flush(); err != nil {
 		return nil, err
 	}
-	progress.report(len(recs), len(recs))
 	return rep, b.write(w)
+}
+
+// payee is one row of the payment roster: what the roster shows and the
+// amount for the month.
+type payee struct {
+	program       app.Program
+	state         app.State
+	lastPaidMonth string
+	amount        app.Money // app.MonthlyAmount under the month's rule set
+	persons       int
+	headName      string
+	headID        string
+	villageNm     string
+	bankName      string
+	bankAccount   string
+	phone         string
+}
+
+// payeeChunk is a run of roster rows in roster order; done of total cases read.
+type payeeChunk struct {
+	rows        []payee
+	done, total int
+}
+
+// amountInputs is everything app.DecidedAmount reads: the area, the incomes
+// and assets (as stored JSON), how many members there are and how many are
+// covered (低保), the care mode and self-care level (特困). Households with
+// the same inputs get the same amount, so each distinct one is computed once.
+type amountInputs struct {
+	program          app.Program
+	area             string
+	careMode         string
+	selfCare         string
+	members, covered int
+	incomes, assets  string
+}
+
+const payeeChunkSize = 512
+
+// readPayees sends, in chunks and in roster order (village, head name, case),
+// the cases that may pay monthly (receivingSQL) and keep accepts, each with
+// its amount for the month of rs: the decided amount, or - when rs took
+// effect after the decision - what rs gives the household, as
+// app.MonthlyAmount computes it but with the rule set looked up once.
+//
+// One read transaction: first the order, as row IDs (so SQLite sorts keys,
+// not every row's JSON), then the rows by ID a chunk at a time. Only the
+// fields needed are taken from the case and household JSON (jsonFields);
+// member rows are read only for 低保 cases, and then only their covered flags.
+func readPayees(ctx context.Context, db *sql.DB, rs app.RuleSet, keep func(*app.Case) bool, out chan<- payeeChunk) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var ids []int64
+	rows, err := tx.QueryContext(ctx, `SELECT c.rowid FROM cases c JOIN households h ON h.id = c.household_id
+		WHERE `+receivingSQL+` ORDER BY h.village_code, h.head_name, c.id`)
+	if err != nil {
+		return fmt.Errorf("read cases: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `SELECT c.rowid, c.program, c.state, c.amount, c.data,
+		h.head_name, h.head_id, h.members, h.village_name, h.data,
+		CASE WHEN c.program = 'dibao' THEN (SELECT count(*) FROM members m WHERE m.household_id = h.id
+			AND json_extract(m.data, '$.covered') IS 1) ELSE 0 END
+		FROM cases c JOIN households h ON h.id = c.household_id
+		WHERE c.rowid IN (SELECT value FROM json_each(?))`)
+	if err != nil {
+		return fmt.Errorf("read cases: %w", err)
+	}
+	defer stmt.Close()
+
+	memo := map[amountInputs]app.Money{}
+	var (
+		p                 payee
+		c                 app.Case
+		in                amountInputs
+		rowid, amount     int64
+		program, state    string
+		cdata, hdata      sql.RawBytes
+		decided, phaseOut []byte
+		ferr              error
+		list              []byte
+	)
+	str := func(raw []byte, dst *string) {
+		if s, err := jsonString(raw); err != nil {
+			ferr = err
+		} else {
+			*dst = s
+		}
+	}
+	caseField := func(key, raw []byte) {
+		switch string(key) {
+		case "decided_on":
+			decided = raw
+		case "phase_out_until":
+			phaseOut = raw
+		case "last_paid_month":
+			str(raw, &p.lastPaidMonth)
+		case "care_mode":
+			str(raw, &in.careMode)
+		case "self_care":
+			str(raw, &in.selfCare)
+		}
+	}
+	householdField := func(key, raw []byte) {
+		switch string(key) {
+		case "area":
+			str(raw, &in.area)
+		case "phone":
+			str(raw, &p.phone)
+		case "bank_name":
+			str(raw, &p.bankName)
+		case "bank_account":
+			str(raw, &p.bankAccount)
+		case "incomes":
+			in.incomes = string(raw)
+		case "assets":
+			in.assets = string(raw)
+		}
+	}
+	for start := 0; start < len(ids); start += payeeChunkSize {
+		chunk := ids[start:min(start+payeeChunkSize, len(ids))]
+		pos := make(map[int64]int, len(chunk))
+		list = append(list[:0], '[')
+		for i, id := range chunk {
+			pos[id] = i
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = strconv.AppendInt(list, id, 10)
+		}
+		list = append(list, ']')
+		got := make([]payee, len(chunk))
+		kept := make([]bool, len(chunk))
+		rows, err := stmt.QueryContext(ctx, string(list))
+		if err != nil {
+			return fmt.Errorf("read cases: %w", err)
+		}
+		for rows.Next() {
+			p, in = payee{}, amountInputs{}
+			decided, phaseOut, ferr = nil, nil, nil
+			if err := rows.Scan(&rowid, &program, &state, &amount, &cdata, &p.headName, &p.headID, &p.persons,
+				&p.villageNm, &hdata, &in.covered); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := jsonFields(cdata, caseField); err != nil {
+				rows.Close()
+				return fmt.Errorf("read case: %w", err)
+			}
+			if err := jsonFields(hdata, householdField); err != nil {
+				rows.Close()
+				return fmt.Errorf("read household: %w", err)
+			}
+			var ds, ps string
+			str(decided, &ds)
+			str(phaseOut, &ps)
+			c = app.Case{Program: app.Program(program), State: app.State(state), Amount: app.Money(amount),
+				LastPaidMonth: p.lastPaidMonth}
+			if ferr == nil {
+				c.DecidedOn, ferr = isoDate(ds)
+			}
+			if ferr == nil {
+				c.PhaseOutUntil, ferr = isoDate(ps)
+			}
+			if ferr != nil {
+				rows.Close()
+				return fmt.Errorf("read case: %w", ferr)
+			}
+			if !keep(&c) {
+				continue
+			}
+			p.program, p.state, p.amount = c.Program, c.State, c.Amount
+			if c.Program != app.ProgramTemporary && c.State.Receiving() && rs.EffectiveFrom.After(c.DecidedOn) {
+				in.program, in.members = c.Program, p.persons
+				if in.program != app.ProgramDibao {
+					in.members, in.covered, in.incomes, in.assets = 0, 0, "", "" // 特困 is per person
+				} else {
+					in.careMode, in.selfCare = "", ""
+				}
+				a, ok := memo[in]
+				if !ok {
+					if a, err = decidedAmount(&c, &in, rs); err != nil {
+						rows.Close()
+						return err
+					}
+					memo[in] = a
+				}
+				p.amount = a
+			}
+			i := pos[rowid]
+			got[i], kept[i] = p, true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n := 0
+		for i := range got {
+			if kept[i] {
+				got[n] = got[i]
+				n++
+			}
+		}
+		select {
+		case out <- payeeChunk{rows: got[:n], done: start + len(chunk), total: len(ids)}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// decidedAmount runs app.DecidedAmount on a household holding exactly the
+// inputs it reads.
+func decidedAmount(c *app.Case, in *amountInputs, rs app.RuleSet) (app.Money, error) {
+	h := app.Household{Area: app.Area(in.area), Members: make([]app.Member, in.members)}
+	for i := 0; i < in.covered && i < in.members; i++ {
+		h.Members[i].Covered = true
+	}
+	if in.incomes != "" {
+		if err := json.Unmarshal([]byte(in.incomes), &h.Incomes); err != nil {
+			return 0, fmt.Errorf("read household incomes: %w", err)
+		}
+	}
+	if in.assets != "" {
+		if err := json.Unmarshal([]byte(in.assets), &h.Assets); err != nil {
+			return 0, fmt.Errorf("read household assets: %w", err)
+		}
+	}
+	cc := *c
+	cc.CareMode, cc.SelfCare = app.CareMode(in.careMode), app.SelfCareLevel(in.selfCare)
+	return app.DecidedAmount(&cc, &h, rs).Amount, nil
+}
+
+// isoDate reads a stored date ("" is the zero date) without time.Parse for
+// the usual YYYY-MM-DD.
+func isoDate(s string) (app.Date, error) {
+	if s == "" {
+		return app.Date{}, nil
+	}
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		y, m, d := atoi(s[0:4]), atoi(s[5:7]), atoi(s[8:10])
+		if y > 0 && m >= 1 && m <= 12 && d >= 1 && d <= 31 {
+			return app.Date{Year: y, Month: time.Month(m), Day: d}, nil
+		}
+	}
+	return app.ParseDate(s)
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return -1
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }
 
 // NoticeOptions tune the public notice.

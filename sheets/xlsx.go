@@ -79,6 +79,9 @@ type sheetWriter struct {
 	cols []column
 	row  int
 	buf  []any
+	// cells back buf: SetRow takes *excelize.Cell, so a row reuses them
+	// instead of boxing a new Cell per value.
+	cells []excelize.Cell
 }
 
 // sheet starts a sheet with a title (merged over all columns) and the header.
@@ -107,7 +110,10 @@ func (b *book) sheet(name, title string, cols []column) (*sheetWriter, error) {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
 		return nil, err
 	}
-	w := &sheetWriter{b: b, name: name, sw: sw, cols: cols, buf: make([]any, len(cols))}
+	w := &sheetWriter{b: b, name: name, sw: sw, cols: cols, buf: make([]any, len(cols)), cells: make([]excelize.Cell, len(cols))}
+	for i := range w.cells {
+		w.buf[i] = &w.cells[i]
+	}
 	last, _ := excelize.ColumnNumberToName(len(cols))
 	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: b.style.title, Value: title}}, excelize.RowOpts{Height: 30}); err != nil {
 		return nil, err
@@ -164,7 +170,7 @@ func (w *sheetWriter) write(bold bool, values []any) error {
 				}
 			}
 		}
-		w.buf[i] = excelize.Cell{StyleID: style, Value: v}
+		w.cells[i] = excelize.Cell{StyleID: style, Value: v}
 	}
 	cell, _ := excelize.CoordinatesToCellName(1, w.row)
 	return w.sw.SetRow(cell, w.buf)
@@ -189,7 +195,8 @@ func (w *sheetWriter) flush() error { return w.sw.Flush() }
 // write saves the workbook to out, the first sheet active.
 func (b *book) write(out io.Writer) error {
 	defer b.f.Close()
-	b.f.SetActiveSheet(0)
+	// The first sheet is the active one in a new file; SetActiveSheet would parse
+	// every streamed sheet back into memory (most of the export time) to say so again.
 	_, err := b.f.WriteTo(out)
 	return err
 }
