@@ -113,8 +113,25 @@ type Ledger struct {
 	ReserveFund     app.Money        `json:"reserve_fund"` // 临时救助备用金 of the year
 	Villages        []VillageFigures `json:"villages"`
 	Total           Figures          `json:"total"`
-	Frozen          bool             `json:"-"` // read back from the frozen figures
-	FrozenAt        string           `json:"-"`
+	// Leads are the problem leads received in the month (storage.LeadStatistics);
+	// leads belong to the township, not a village. Funds are the month's payment
+	// rosters (storage.FundStatistics). Both are nil in a ledger frozen before
+	// they were part of it, and in the county's per-township ledgers.
+	Leads    *LeadFigures `json:"leads,omitempty"`
+	Funds    *FundFigures `json:"funds,omitempty"`
+	Frozen   bool         `json:"-"` // read back from the frozen figures
+	FrozenAt string       `json:"-"`
+}
+
+// FundFigures are the 资金 sheet's bank figures for the month's payment
+// rosters: allocated (put on a roster), paid and returned by the bank, and
+// still awaiting the bank's answer.
+type FundFigures struct {
+	Batches   int       `json:"batches"`
+	Allocated app.Money `json:"allocated"`
+	Paid      app.Money `json:"paid"`
+	Returned  app.Money `json:"returned"`
+	Pending   app.Money `json:"pending"`
 }
 
 // ComputeLedger folds the event log as of the end of month (YYYY-MM): case
@@ -163,6 +180,17 @@ func ComputeLedger(ctx context.Context, s *storage.Store, month string, progress
 	if err := screeningFigures(ctx, s, first, end, village); err != nil {
 		return nil, err
 	}
+	ls, err := s.LeadStatistics(ctx, first, end)
+	if err != nil {
+		return nil, err
+	}
+	l.Leads = &LeadFigures{Received: ls.Received, BySource: ls.BySource, ByMode: ls.ByMode, Concluded: ls.Concluded,
+		Closed: ls.Closed, Overdue: ls.Overdue, Recovered: ls.Recovered}
+	fs, err := s.FundStatistics(ctx, l.Month)
+	if err != nil {
+		return nil, err
+	}
+	l.Funds = &FundFigures{Batches: fs.Batches, Allocated: fs.Allocated, Paid: fs.Paid, Returned: fs.Returned, Pending: fs.Pending}
 	codes := make([]string, 0, len(byVillage))
 	for c := range byVillage {
 		codes = append(codes, c)
@@ -551,10 +579,20 @@ var ledgerSheets = []ledgerSheet{
 			return []any{f.Screened, f.Visited, f.HitsDisability, f.HitsMedical, f.HitsHousing, f.HitsEducation, f.HitsOther,
 				f.NewlyIncluded, f.Exited}
 		}},
-	{"资金", "救助资金", []column{{"下拨资金(元)", 13, colMoney}, {"本月发放(元)", 13, colMoney}, {"其中低保(元)", 13, colMoney},
-		{"其中特困(元)", 13, colMoney}, {"其中临时救助(元)", 14, colMoney}, {"银行退回(元)", 12, colMoney}, {"追回资金(元)", 12, colMoney}},
+	{"资金", "救助资金", []column{{"下拨资金(元)", 13, colMoney}, {"银行发放(元)", 13, colMoney}, {"本月发放(元)", 13, colMoney},
+		{"其中低保(元)", 13, colMoney}, {"其中特困(元)", 13, colMoney}, {"其中临时救助(元)", 14, colMoney}, {"银行退回(元)", 12, colMoney},
+		{"追回资金(元)", 12, colMoney}},
 		func(f *Figures, l *Ledger) []any {
-			return []any{nil, yuan(f.PaidMonth + f.TempAmount), yuan(f.DibaoPaidMonth), yuan(f.TekunPaidMonth), yuan(f.TempAmount), nil, nil}
+			// The rosters and the leads belong to the township: their figures go on its total row only.
+			var allocated, paid, returned, recovered any
+			if f == &l.Total && l.Funds != nil {
+				allocated, paid, returned = yuan(l.Funds.Allocated), yuan(l.Funds.Paid), yuan(l.Funds.Returned)
+			}
+			if f == &l.Total && l.Leads != nil {
+				recovered = yuan(l.Leads.Recovered)
+			}
+			return []any{allocated, paid, yuan(f.PaidMonth + f.TempAmount), yuan(f.DibaoPaidMonth), yuan(f.TekunPaidMonth),
+				yuan(f.TempAmount), returned, recovered}
 		}},
 	{"公示档案", "公示与档案", []column{{"公示(件)", 9, colInt}, {"收到异议(件)", 10, colInt}, {"异议已处理(件)", 11, colInt}, {"归档(件)", 9, colInt}},
 		func(f *Figures, l *Ledger) []any {
@@ -577,7 +615,18 @@ func sheetNotes(name string, l *Ledger) []string {
 	case "排查核对":
 		notes = append(notes, "排查为本月生成的信息核对核查事项，办结为本月入户核查并登记结果的事项。")
 	case "资金":
-		notes = append(notes, "本月发放为低保、特困按月发放金额与本月审批的临时救助金额之和；下拨资金、银行退回、追回资金尚未在系统中登记，请按财务账填写。")
+		notes = append(notes, "本月发放为低保、特困按月发放金额与本月审批的临时救助金额之和。")
+		switch {
+		case l.Funds == nil:
+			notes = append(notes, "下拨资金、银行发放、银行退回、追回资金不在本台账中，请按财务账填写。")
+		default:
+			n := fmt.Sprintf("下拨资金为本月发放名单（%d 批）报送银行的金额，银行发放、银行退回为银行回盘结果，追回资金为本月受理的问题线索追回的金额；乡镇合计行填写，各村(社区)不分列。",
+				l.Funds.Batches)
+			if l.Funds.Pending != 0 {
+				n += fmt.Sprintf("尚有 %s 元未收到银行回盘。", l.Funds.Pending)
+			}
+			notes = append(notes, n)
+		}
 	}
 	return notes
 }
@@ -620,21 +669,54 @@ func writeLedger(l *Ledger, w io.Writer) error {
 			return err
 		}
 	}
-	// 问题线索: the lead register is not part of this ledger's data yet.
+	// 问题线索: leads belong to the township, so one row.
 	sh, err := b.sheet("问题线索", fmt.Sprintf("%s%d年%d月问题线索工作台账", l.TownshipName, first.Year, int(first.Month)),
-		[]column{{"来源", 14, colText}, {"收到(件)", 9, colInt}, {"协查协办", 9, colInt}, {"直查直办", 9, colInt},
-			{"转办督办", 9, colInt}, {"办结(件)", 9, colInt}, {"超期(件)", 9, colInt}, {"追回资金(元)", 12, colMoney}})
+		leadColumns([]column{{"乡镇代码", 12, colText}, {"乡镇", 14, colText}}))
 	if err != nil {
 		return err
 	}
-	if err := sh.note("本系统尚未登记问题线索（热线、信访、网络、媒体、纪委监委、上级转办），本月无数据；如有线索，请按线索台账另行填报。"); err != nil {
-		return err
+	notes := []string{status}
+	if l.Leads == nil {
+		notes = append([]string{"本月台账锁定时系统尚未登记问题线索，本表无数据；请按线索台账另行填报。"}, notes...)
+	} else {
+		if err := sh.total(append([]any{l.TownshipCode, "全镇合计"}, leadRow(l.Leads)...)...); err != nil {
+			return err
+		}
+		notes = append([]string{"本月受理的问题线索（来源：热线、信访、网络、媒体、纪委监委、上级转办）；办结、销号为计算时的状态，超期为月末仍未办结且已过办理期限的线索。"}, notes...)
 	}
-	if err := sh.note(status); err != nil {
-		return err
+	for _, n := range notes {
+		if err := sh.note(n); err != nil {
+			return err
+		}
 	}
 	if err := sh.flush(); err != nil {
 		return err
 	}
 	return b.write(w)
+}
+
+// leadColumns are the 问题线索 columns after the given leading ones: received,
+// by source, by handling mode, concluded, closed, overdue and recovered.
+func leadColumns(lead []column) []column {
+	cols := append(lead, column{"收到(件)", 9, colInt})
+	for _, s := range app.LeadSources {
+		cols = append(cols, column{s.Label(), 9, colInt})
+	}
+	for _, m := range app.HandlingModes {
+		cols = append(cols, column{m.Label(), 9, colInt})
+	}
+	return append(cols, column{"办结(件)", 9, colInt}, column{"销号(件)", 9, colInt}, column{"超期(件)", 9, colInt},
+		column{"追回资金(元)", 12, colMoney})
+}
+
+// leadRow is a 问题线索 row's figures in leadColumns order.
+func leadRow(f *LeadFigures) []any {
+	out := []any{f.Received}
+	for _, s := range app.LeadSources {
+		out = append(out, f.BySource[s])
+	}
+	for _, m := range app.HandlingModes {
+		out = append(out, f.ByMode[m])
+	}
+	return append(out, f.Concluded, f.Closed, f.Overdue, yuan(f.Recovered))
 }

@@ -373,7 +373,7 @@ func ledgerData(t *testing.T, s *storage.Store) map[string]string {
 	step(t, s, approver, c1, app.ActionApprove, app.StepData{Date: day(2025, 1, 20)})
 	step(t, s, clerk, c1, app.ActionReport, app.StepData{Date: day(2025, 1, 21)})
 	step(t, s, clerk, c1, app.ActionPay, app.StepData{Date: day(2025, 2, 5), Month: "2025-02"})
-	step(t, s, clerk, c1, app.ActionPay, app.StepData{Date: day(2025, 3, 5), Month: "2025-03"})
+	// March is paid through the bank roster below.
 
 	// H2 柳河社区 (B), urban, 低保 approved in March: head man 35, daughter 10.
 	c2 := register(t, s, app.Household{VillageCode: B, VillageName: "柳河社区", Area: app.AreaUrban,
@@ -388,7 +388,7 @@ func ledgerData(t *testing.T, s *storage.Store) map[string]string {
 	step(t, s, approver, c2, app.ActionApprove, app.StepData{Date: day(2025, 3, 14)})
 
 	// H3 桃园村 (A), 特困, 70 years old, dispersed, half care, paid for March.
-	c3 := register(t, s, app.Household{VillageCode: A, VillageName: "桃园村", Area: app.AreaRural,
+	c3 := register(t, s, app.Household{VillageCode: A, VillageName: "桃园村", Area: app.AreaRural, BankName: "农商行", BankAccount: "6217000000000000003",
 		Members: []app.Member{{Name: "孙特困", IDNumber: id(r, day(1955, 3, 3), 51), Relation: app.RelationHead, Covered: true, WorkCapacity: app.WorkNone}}},
 		&app.CaseApplied{Program: app.ProgramTekun, AppliedOn: day(2025, 2, 3)})
 	ids["H3"] = c3
@@ -400,7 +400,6 @@ func ledgerData(t *testing.T, s *storage.Store) map[string]string {
 	step(t, s, clerk, c3, app.ActionNotice, app.StepData{Date: day(2025, 2, 6)})
 	step(t, s, approver, c3, app.ActionApprove, app.StepData{Date: day(2025, 2, 14)})
 	step(t, s, clerk, c3, app.ActionReport, app.StepData{Date: day(2025, 2, 15)})
-	step(t, s, clerk, c3, app.ActionPay, app.StepData{Date: day(2025, 3, 5), Month: "2025-03"})
 
 	// H4 柳河社区 (B), 临时救助 急难型, 先行救助 2000 元 on 10 March.
 	c4 := register(t, s, app.Household{VillageCode: B, VillageName: "柳河社区", Area: app.AreaUrban,
@@ -441,6 +440,63 @@ func ledgerData(t *testing.T, s *storage.Store) map[string]string {
 	if err := s.CloseWorklistItem(ctx, clerk, its[0].ID, storage.ResultIncluded, "", day(2025, 3, 31)); err != nil {
 		t.Fatal(err)
 	}
+
+	// March's bank roster: H1 1000 and H3 1210 (H2 and H6 were approved in March and are paid from April).
+	// The bank pays H1 and returns H3 (account frozen); the township then pays H3 for March by hand.
+	bid, _, err := s.GenerateBatch(ctx, clerk, "2025-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkBatchSent(ctx, clerk, bid, app.Date{}); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := s.Batch(ctx, bid)
+	if err != nil || len(batch.Items) != 2 {
+		t.Fatalf("March roster %+v: %v", batch, err)
+	}
+	ret := [][]string{{"账号", "户名", "金额", "状态", "失败原因"}}
+	for _, it := range batch.Items {
+		status, reason := "成功", ""
+		if it.CaseID == c3 {
+			status, reason = "失败", "账户冻结"
+		}
+		ret = append(ret, []string{it.Account, it.PayeeName, it.Amount.String(), status, reason})
+	}
+	retRows, err := app.ParseBankReturn(ret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportBankReturn(ctx, clerk, bid, retRows); err != nil {
+		t.Fatal(err)
+	}
+	step(t, s, clerk, c3, app.ActionPay, app.StepData{Date: day(2025, 3, 31), Month: "2025-03"})
+
+	// Problem leads. March: a hotline lead handled directly, concluded with 500 recovered and closed; a lead
+	// transferred from above, handled jointly, still open (30 working days: not overdue on 31 March).
+	// January: a petition lead never handled - overdue, but not received in March.
+	lead := func(in app.LeadRegistered) string {
+		t.Helper()
+		id, err := s.RegisterLead(ctx, clerk, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	leadStep := func(a app.Actor, id string, act app.LeadAction, d app.LeadStepData) {
+		t.Helper()
+		if err := s.LeadStep(ctx, a, id, act, d); err != nil {
+			t.Fatalf("%s: %v", act, err)
+		}
+	}
+	l1 := lead(app.LeadRegistered{Source: app.LeadHotline, ReceivedOn: day(2025, 3, 10), Content: "反映某户瞒报收入", SubjectName: "赵大"})
+	leadStep(approver, l1, app.LeadAssign, app.LeadStepData{Date: day(2025, 3, 11), Mode: app.ModeDirect, Assignee: "李经办"})
+	leadStep(clerk, l1, app.LeadConclude, app.LeadStepData{Date: day(2025, 3, 25), Result: app.ResultConfirmed,
+		Note: "属实，已追回多领的低保金", Recovered: app.Yuan(500), Accountability: "约谈村协理员"})
+	leadStep(approver, l1, app.LeadClose, app.LeadStepData{Opinion: "同意销号"})
+	l2 := lead(app.LeadRegistered{Source: app.LeadSuperior, ReferenceNo: "县民转〔2025〕3号", ReceivedOn: day(2025, 3, 20),
+		Content: "村干部优亲厚友", SubjectName: "某村干部", SubjectStaff: true})
+	leadStep(approver, l2, app.LeadAssign, app.LeadStepData{Date: day(2025, 3, 21), Mode: app.ModeJoint, Assignee: "张审批"})
+	lead(app.LeadRegistered{Source: app.LeadPetition, ReceivedOn: day(2025, 1, 6), Content: "反映某户有车", SubjectName: "钱城"})
 
 	// After March: H1 paid for April and terminated in April; none of it is March's.
 	s.SetClock(func() time.Time { return cst(2025, 4, 20) })
@@ -512,6 +568,32 @@ func TestLedgerGolden(t *testing.T) {
 	check("newly included", tot.NewlyIncluded, 1)
 	// Funds: 1000 + 1210 monthly.
 	check("paid month", tot.PaidMonth, app.Yuan(2210))
+	// March's bank roster: 1000 (H1) + 1210 (H3) sent, the bank paid 1000 and returned 1210.
+	if f := l.Funds; f == nil {
+		t.Error("no fund figures")
+	} else {
+		check("roster batches", f.Batches, 1)
+		check("allocated", f.Allocated, app.Yuan(2210))
+		check("bank paid", f.Paid, app.Yuan(1000))
+		check("bank returned", f.Returned, app.Yuan(1210))
+		check("awaiting the bank", f.Pending, app.Money(0))
+	}
+	// Leads received in March: the hotline lead (direct, concluded and closed, 500 recovered) and the
+	// transferred one (joint, open, not overdue); the January lead is not March's.
+	if f := l.Leads; f == nil {
+		t.Error("no lead figures")
+	} else {
+		check("leads received", f.Received, 2)
+		check("leads hotline", f.BySource[app.LeadHotline], 1)
+		check("leads superior", f.BySource[app.LeadSuperior], 1)
+		check("leads petition", f.BySource[app.LeadPetition], 0)
+		check("leads direct", f.ByMode[app.ModeDirect], 1)
+		check("leads joint", f.ByMode[app.ModeJoint], 1)
+		check("leads concluded", f.Concluded, 1)
+		check("leads closed", f.Closed, 1)
+		check("leads overdue", f.Overdue, 0)
+		check("leads recovered", f.Recovered, app.Yuan(500))
+	}
 	if len(l.Villages) != 2 || l.Villages[0].F.DibaoRuralHouseholds != 1 || l.Villages[1].F.DibaoUrbanHouseholds != 1 {
 		t.Errorf("villages %+v", l.Villages)
 	}
@@ -530,15 +612,37 @@ func TestLedgerGolden(t *testing.T) {
 	if rows[4][1] != "全镇合计" || rows[4][2] != "1" || rows[4][4] != "1" || rows[4][14] != "1000" {
 		t.Errorf("total row %v", rows[4])
 	}
-	if leads := readSheet(t, out, "问题线索"); len(leads) < 3 || !strings.Contains(leads[2][0], "尚未") {
-		t.Errorf("leads sheet %v", leads)
+	// 问题线索: one township row. Columns: code, name, received, 6 sources (热线 first, 上级转办 last),
+	// 3 modes (协查协办, 直查直办, 转办督办), concluded, closed, overdue, recovered.
+	leads := readSheet(t, out, "问题线索")
+	if want := "[341122101 全镇合计 2 1 0 0 0 0 1 1 1 0 1 1 0 500]"; len(leads) < 3 || fmt.Sprint(leads[2]) != want {
+		t.Errorf("leads sheet %v, want row %s", leads, want)
+	}
+	// 资金: villages leave the roster and lead columns empty; the township row has them.
+	funds := readSheet(t, out, "资金")
+	if len(funds) < 5 || funds[4][1] != "全镇合计" {
+		t.Fatalf("funds sheet %v", funds)
+	}
+	if want := "[341122101 全镇合计 2210 1000 4210 1000 1210 2000 1210 500]"; fmt.Sprint(funds[4]) != want {
+		t.Errorf("funds total %v, want %s", funds[4], want)
+	}
+	if funds[2][2] != "" || funds[2][3] != "" || len(funds[2]) > 8 && funds[2][8] != "" {
+		t.Errorf("village funds row %v", funds[2])
 	}
 
 	// A step backdated into March after the report changes the log, not the reported month.
 	s.SetClock(func() time.Time { return cst(2025, 4, 21) })
 	step(t, s, approver, ids["H2"], app.ActionTerminate, app.StepData{Date: day(2025, 3, 28), Reasons: []string{"迁出"}})
+	// So does a lead received in March but registered after the report.
+	if _, err := s.RegisterLead(ctx, clerk, app.LeadRegistered{Source: app.LeadWeb, ReceivedOn: day(2025, 3, 30),
+		Content: "网上反映", SubjectName: "吴异"}); err != nil {
+		t.Fatal(err)
+	}
 	again, _ := LedgerFor(ctx, s, "2025-03", LedgerOptions{})
 	fresh, _ := ComputeLedger(ctx, s, "2025-03", nil)
+	if again.Leads == nil || again.Leads.Received != 2 || fresh.Leads.Received != 3 {
+		t.Errorf("leads: frozen %+v, recomputed %+v", again.Leads, fresh.Leads)
+	}
 	if again.Total.DibaoUrbanHouseholds != 1 || fresh.Total.DibaoUrbanHouseholds != 0 || fresh.Total.DibaoExits != 1 {
 		t.Errorf("frozen %d, recomputed %d households (exits %d)", again.Total.DibaoUrbanHouseholds,
 			fresh.Total.DibaoUrbanHouseholds, fresh.Total.DibaoExits)
