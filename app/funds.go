@@ -210,6 +210,12 @@ func PlanBatch(month string, cands []PayCandidate, book RuleBook, batched map[st
 	for _, hc := range cands {
 		accounts[hc.Household.ID] = hc.Household
 	}
+	// A failed payment is paid again through its re-queued line below; the
+	// case must not also come in as a fresh line for the same month.
+	requeued := map[string]bool{}
+	for _, f := range failed {
+		requeued[f.CaseID+"|"+f.Month] = true
+	}
 	for _, pc := range cands {
 		c, h := pc.Case, pc.Household
 		if !c.State.Receiving() {
@@ -232,7 +238,7 @@ func PlanBatch(month string, cands []PayCandidate, book RuleBook, batched map[st
 				continue
 			}
 		}
-		if batched[c.ID+"|"+month] {
+		if batched[c.ID+"|"+month] || requeued[c.ID+"|"+month] {
 			continue
 		}
 		if strings.TrimSpace(h.BankAccount) == "" {

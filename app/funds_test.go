@@ -260,3 +260,26 @@ func TestCheckPaymentAnomalies(t *testing.T) {
 		t.Errorf("unknown case: %+v", got)
 	}
 }
+
+// TestPlanBatchPaysAFailedLineOnce: a second roster for the same month after
+// a bank failure carries the failed payment once, as its re-queued line.
+func TestPlanBatchPaysAFailedLineOnce(t *testing.T) {
+	book := DefaultRuleBook()
+	h := fundsHousehold("h1", "11010519491231002X", "6228 4800 1234 5678")
+	c := &Case{ID: "c1", HouseholdID: "h1", Program: ProgramDibao, State: StatePaying, DecidedOn: Date{2026, 9, 20},
+		Amount: Yuan(300), LastPaidMonth: "2026-10"}
+	failed := []PaymentItem{{CaseID: "c1", HouseholdID: "h1", Program: ProgramDibao, Month: "2026-11", Amount: Yuan(300),
+		Account: "62284800", Status: "failed", Reason: "账户已销户"}}
+	items, _, err := PlanBatch("2026-11", []PayCandidate{{Case: c, Household: h}}, book, map[string]bool{}, failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].CaseID != "c1" || items[0].Account != NormalizeAccount(h.BankAccount) {
+		t.Fatalf("items %+v", items)
+	}
+	// The next month pays both: the new month and nothing else doubled.
+	items, _, _ = PlanBatch("2026-12", []PayCandidate{{Case: c, Household: h}}, book, map[string]bool{}, failed)
+	if len(items) != 2 || items[0].Month != "2026-12" || items[1].Month != "2026-11" {
+		t.Fatalf("next month %+v", items)
+	}
+}
