@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -105,8 +106,25 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "监听地址")
 	db := fs.String("db", "county.db", "数据库文件")
 	token := fs.String("dashboard-token", "", "县级看板访问口令；不设则看板只允许本机访问")
+	certFile := fs.String("tls-cert", "", "TLS 证书文件（PEM）；非本机地址必须启用")
+	keyFile := fs.String("tls-key", "", "TLS 私钥文件（PEM）")
+	rate := fs.Float64("rate", 50, "每个客户端每秒平均请求数上限")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	useTLS := *certFile != "" || *keyFile != ""
+	if useTLS && (*certFile == "" || *keyFile == "") {
+		return app.Errorf(app.EINVALID, "启用 TLS 须同时指定 --tls-cert 和 --tls-key")
+	}
+	if err := jsync.ListenAddressAllowed(*addr, useTLS); err != nil {
+		return err
+	}
+	var cert tls.Certificate
+	if useTLS {
+		var err error
+		if cert, err = tls.LoadX509KeyPair(*certFile, *keyFile); err != nil {
+			return app.Errorf(app.EINVALID, "读取 TLS 证书或私钥失败：%v", err)
+		}
 	}
 	store, err := jsync.OpenSQLite(ctx, *db)
 	if err != nil {
@@ -117,8 +135,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	scheme := "http"
+	if useTLS {
+		scheme = "https"
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
 	srv := &http.Server{
-		Handler:           countyview.NewHandler(store, countyview.Options{Token: *token}),
+		Handler:           jsync.RateLimit(countyview.NewHandler(store, countyview.Options{Token: *token}), *rate, int(*rate*3), logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute, // slow township links
 		WriteTimeout:      2 * time.Minute,
@@ -126,7 +150,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(slog.NewTextHandler(m.Stderr, nil), slog.LevelWarn),
 	}
-	fmt.Fprintf(m.Stdout, "县级同步服务器已启动：http://%s（数据库 %s）\n", ln.Addr(), *db)
+	fmt.Fprintf(m.Stdout, "县级同步服务器已启动：%s://%s（数据库 %s）\n", scheme, ln.Addr(), *db)
 	if m.Ready != nil {
 		m.Ready <- ln.Addr().String()
 	}
