@@ -25,8 +25,8 @@ CREATE TABLE events (
     hash         TEXT NOT NULL,
     UNIQUE (device_id, device_seq)
 ) STRICT;
-CREATE INDEX events_household ON events (household_id, hlc) WHERE household_id <> '';
-CREATE INDEX events_case ON events (case_id) WHERE case_id <> '';
+CREATE INDEX events_household ON events (household_id, hlc, device_id, device_seq);
+CREATE INDEX events_case ON events (case_id);
 
 -- Events the county refused on rules; the reason syncs back and is shown.
 CREATE TABLE event_rejections (
