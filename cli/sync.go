@@ -16,7 +16,8 @@ func init() {
 func runSync(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags("sync", env)
 	db := fs.String("db", DefaultDB(), "数据库文件")
-	server := fs.String("server", "", "县级服务器地址，如 http://10.1.2.3:8080（首次使用后保存）")
+	server := fs.String("server", "", "县级服务器地址，如 https://county.example.cn（首次使用后保存；http 只允许本机地址）")
+	caFile := fs.String("ca", "", "县级自建CA证书文件（PEM，首次使用后保存）")
 	token := fs.String("token", "", "县民政局发放的设备令牌（首次使用后保存）")
 	timeout := fs.Duration("timeout", 30*time.Second, "单次请求超时")
 	quiet := fs.Bool("quiet", false, "不显示进度")
@@ -42,8 +43,25 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
+	if *caFile == "" {
+		if *caFile, err = s.Meta(ctx, jsync.MetaCAFile); err != nil {
+			return err
+		}
+	}
 	if *token == "" || *server == "" {
 		return app.Errorf(app.EINVALID, "首次同步请用 --server 填写县里服务器地址，用 --token 填写设备令牌")
+	}
+	if err := jsync.CheckServerURL(*server); err != nil {
+		return err
+	}
+	opts := jsync.Options{Timeout: *timeout, BatchBytes: *batchKB << 10}
+	if *caFile != "" {
+		if opts.Transport, err = jsync.TransportWithCA(*caFile); err != nil {
+			return err
+		}
+		if err := s.SetMeta(ctx, jsync.MetaCAFile, *caFile); err != nil {
+			return err
+		}
 	}
 	if err := s.SetMeta(ctx, jsync.MetaToken, *token); err != nil {
 		return err
@@ -51,7 +69,7 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	if err := s.SetMeta(ctx, jsync.MetaServer, *server); err != nil {
 		return err
 	}
-	c := jsync.NewClient(s, *server, *token, jsync.Options{Timeout: *timeout, BatchBytes: *batchKB << 10})
+	c := jsync.NewClient(s, *server, *token, opts)
 	progress := func(stage string, done, total int) {
 		if !*quiet {
 			fmt.Fprintf(env.Stderr, "\r%s %d/%d   ", map[string]string{"push": "上传", "pull": "下载", "blobs": "附件"}[stage], done, total)

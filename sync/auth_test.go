@@ -175,7 +175,7 @@ func TestAuthorisation(t *testing.T) {
 	if _, err := x.client.Sync(ctx, nil); err == nil || !strings.Contains(jsync.Message(err), "吊销") {
 		t.Errorf("revoked device synced: %v", err)
 	}
-	if last, _ := x.store.Meta(ctx, jsync.MetaLastResult); !strings.Contains(last, "同步失败") {
+	if last, _ := x.store.Meta(ctx, jsync.MetaLastResult); !strings.Contains(last, "吊销") || !strings.Contains(last, "清除") {
 		t.Errorf("last result after a refused sync: %q", last)
 	}
 	if serverEvents(t, c) != before {

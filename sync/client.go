@@ -107,6 +107,7 @@ func NewClient(store *storage.Store, base, token string, o Options) *Client {
 
 // Result reports one sync round.
 type Result struct {
+	Purged     bool        // the county revoked this device and its data was deleted
 	Pushed     int         // own events the county acknowledged this round
 	Rejected   []Rejection // own events the county refused, with reasons
 	Pulled     int         // events received from other devices (new here)
@@ -149,6 +150,16 @@ func (c *Client) Sync(ctx context.Context, progress func(stage string, done, tot
 	res := Result{StartedAt: time.Now()}
 	err := c.sync(ctx, progress, &res)
 	res.FinishedAt = time.Now()
+	var ce *Error
+	if errors.As(err, &ce) && ce.Code == "revoked" {
+		// A revoked device is presumed lost: remove the people's data now.
+		if perr := c.store.Purge(context.WithoutCancel(ctx)); perr != nil {
+			return res, fmt.Errorf("purge after revocation: %w", perr)
+		}
+		res.Purged = true
+		_ = c.store.SetMeta(context.WithoutCancel(ctx), MetaLastResult, "本设备的同步权限已被县民政局吊销，本机数据已按规定清除")
+		return res, err
+	}
 	res.Pending, _ = c.store.Pending(ctx)
 	c.saveResult(ctx, res, err)
 	return res, err

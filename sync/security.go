@@ -16,6 +16,9 @@ import (
 	"jiuzhu/app"
 )
 
+// MetaCAFile is the meta key of the county CA certificate file a device trusts.
+const MetaCAFile = "sync_ca_file"
+
 // IsLoopback reports whether host (a name or an IP, without port) is this machine.
 func IsLoopback(host string) bool {
 	if host == "localhost" {
