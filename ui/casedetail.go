@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"jiuzhu/app"
+	"jiuzhu/storage"
 )
 
 // caseDetail shows one case: household, members, the amount and how it was
@@ -29,6 +30,11 @@ type caseDetail struct {
 	files  []app.Attachment
 	fc     app.FoldContext
 	err    error
+	// 导出一户一档 (audit.go)
+	archiveBtn  *widget.Button
+	archiveDone chan struct{} // closed when the export ends (tests)
+	archivePath string
+	archiveErr  error
 }
 
 func newCaseDetail(sh *Shell, caseID string) *caseDetail { return &caseDetail{sh: sh, caseID: caseID} }
@@ -67,7 +73,9 @@ func (d *caseDetail) buildUI() fyne.CanvasObject {
 	if len(actions.Objects) == 0 {
 		actions.Add(widget.NewLabel("当前状态下" + d.sh.user.Role.Label() + "无可办理事项"))
 	}
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, back, title), actions)
+	d.archiveBtn = widget.NewButton("导出一户一档", d.onExportArchive)
+	records := widget.NewButton("审计记录", func() { d.sh.ShowAuditFor(storage.AuditFilter{CaseID: d.caseID}) })
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(records, d.archiveBtn, back), title), actions)
 	left := container.NewVBox(widget.NewCard("家庭", "", d.householdInfo()), widget.NewCard("家庭成员", "", d.memberList()),
 		widget.NewCard("金额及计算", "", d.amountInfo()))
 	right := container.NewVBox(widget.NewCard("办理记录", "", d.timeline()), widget.NewCard("附件", "", d.attachments()))

@@ -103,3 +103,16 @@ func dialogSays(sh *Shell, text string) bool {
 	}
 	return false
 }
+
+func hasOverlayButton(sh *Shell, text string) bool {
+	for _, o := range sh.win.Canvas().Overlays().List() {
+		for _, x := range test.LaidOutObjects(o) {
+			if b, ok := x.(*widget.Button); ok && b.Text == text {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func widgetCell(row int) widget.TableCellID { return widget.TableCellID{Row: row} }
