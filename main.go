@@ -55,6 +55,9 @@ func runScreenshots(ctx context.Context, env *cli.Env, args []string) error {
 		if err := cli.DemoConflict(ctx, store); err != nil {
 			return err
 		}
+		if err := cli.DemoLeads(ctx, store); err != nil {
+			return err
+		}
 	}
 	files, err := ui.Screenshots(store, *out)
 	if err != nil {

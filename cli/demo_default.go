@@ -108,3 +108,56 @@ func DemoConflict(ctx context.Context, s *storage.Store) error {
 	s.ObserveRemote([]app.Event{e}) // as sync does: later local events order after it
 	return nil
 }
+
+// DemoLeads registers a few problem leads in every state on demo households,
+// some past their deadline, so the lead screens and the workbench have
+// something to show (the screenshots command).
+func DemoLeads(ctx context.Context, s *storage.Store) error {
+	rows, err := s.Cases(ctx, storage.CaseFilter{Limit: 5})
+	if err != nil || len(rows) < 3 {
+		return err
+	}
+	today := s.Today()
+	reg := func(by app.Actor, in app.LeadRegistered) (string, error) { return s.RegisterLead(ctx, by, in) }
+	step := func(by app.Actor, id string, a app.LeadAction, d app.LeadStepData) error {
+		return s.LeadStep(ctx, by, id, a, d)
+	}
+	// Overdue, handled directly.
+	if _, err := reg(demo.Approver, app.LeadRegistered{Source: app.LeadHotline, ReceivedOn: today.AddDays(-60),
+		SubjectHousehold: rows[0].HouseholdID, LinkedCases: []string{rows[0].CaseID}, Complainant: "匿名群众",
+		Content: "反映该户子女在外务工收入较高，不符合低保条件", Mode: app.ModeDirect, Assignee: demo.Clerk.Name}); err != nil {
+		return err
+	}
+	// Registered, waiting to be assigned.
+	if _, err := reg(demo.Clerk, app.LeadRegistered{Source: app.LeadPetition, ReceivedOn: today.AddDays(-3),
+		SubjectHousehold: rows[1].HouseholdID, Complainant: "赵某", ComplainantPhone: "13800001234",
+		Content: "反映该户家中有经营性车辆未申报"}); err != nil {
+		return err
+	}
+	// About a staff member, concluded, waiting for 销号.
+	id, err := reg(demo.Clerk, app.LeadRegistered{Source: app.LeadDiscipline, ReceivedOn: today.AddDays(-40),
+		SubjectStaff: true, SubjectName: "某村协理员", Content: "反映村协理员优亲厚友，为亲属违规办理低保"})
+	if err != nil {
+		return err
+	}
+	if err := step(demo.Approver, id, app.LeadAssign, app.LeadStepData{Date: today.AddDays(-38), Mode: app.ModeJoint,
+		Assignee: demo.Clerk.Name}); err != nil {
+		return err
+	}
+	if err := step(demo.Clerk, id, app.LeadProgress, app.LeadStepData{Date: today.AddDays(-30),
+		Note: "已调取近三年低保审批档案，约谈村协理员"}); err != nil {
+		return err
+	}
+	if err := step(demo.Clerk, id, app.LeadConclude, app.LeadStepData{Date: today.AddDays(-10), Result: app.ResultPartly,
+		Note: "其堂兄一户收入超标仍在保", Recovered: app.Money(360000), Accountability: "停发该户低保，追回资金；村协理员诫勉谈话"}); err != nil {
+		return err
+	}
+	// Transferred from above, overdue.
+	id, err = reg(demo.Approver, app.LeadRegistered{Source: app.LeadSuperior, ReferenceNo: "县民函〔2026〕12号",
+		ReceivedOn: today.AddDays(-75), SubjectHousehold: rows[2].HouseholdID, Content: "上级转办：反映该户临时救助金额与实际困难不符"})
+	if err != nil {
+		return err
+	}
+	return step(demo.Approver, id, app.LeadTransfer, app.LeadStepData{Date: today.AddDays(-74), TransferTo: "县民政局社会救助股",
+		Assignee: demo.Clerk.Name})
+}

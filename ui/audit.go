@@ -14,8 +14,8 @@ import (
 	"jiuzhu/storage"
 )
 
-// auditLimit is how many events one query shows.
-const auditLimit = 1000
+// auditLimit is how many events one page shows.
+const auditLimit = 500
 
 // audit is 审计查询: the event log filtered by person, case (or lead),
 // actor and date, each event with its time, actor, role and a Chinese
@@ -52,9 +52,9 @@ var auditColumns = []struct {
 	value func(r *storage.AuditRow) string
 }{
 	{"时间", 170, func(r *storage.AuditRow) string { return r.Time }},
-	{"操作人", 100, func(r *storage.AuditRow) string { return r.Event.Actor.Name }},
+	{"操作人", 150, func(r *storage.AuditRow) string { return r.Event.Actor.Name }},
 	{"角色", 110, func(r *storage.AuditRow) string { return r.Event.Actor.Role.Label() }},
-	{"内容", 620, func(r *storage.AuditRow) string { return r.Summary }},
+	{"内容", 580, func(r *storage.AuditRow) string { return r.Summary }},
 }
 
 func (a *audit) buildUI() fyne.CanvasObject {
@@ -108,7 +108,8 @@ func (a *audit) buildUI() fyne.CanvasObject {
 		labeled("日期从", a.from), labeled("至", a.to))
 	title := widget.NewLabelWithStyle("审计查询", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(container.NewHBox(title, layoutSpacer()), form,
-		container.NewHBox(search, clear, a.count, a.message))
+		container.NewHBox(search, clear, widget.NewButton("上一页", a.onPrev), widget.NewButton("下一页", a.onNext),
+			a.count, a.message))
 	a.reload()
 	return container.NewBorder(top, nil, nil, nil, a.table)
 }
@@ -160,13 +161,30 @@ func (a *audit) reload() {
 	}
 	a.message.SetText("")
 	a.rows = rows
-	if len(rows) >= auditLimit {
-		a.count.SetText(fmt.Sprintf("显示前 %d 条，请缩小查询范围", auditLimit))
-	} else {
+	switch first := a.filter.Offset + 1; {
+	case len(rows) == 0 && a.filter.Offset == 0:
+		a.count.SetText("没有符合条件的记录")
+	case len(rows) >= auditLimit || a.filter.Offset > 0:
+		a.count.SetText(fmt.Sprintf("第 %d–%d 条（按时间顺序）", first, a.filter.Offset+len(rows)))
+	default:
 		a.count.SetText(fmt.Sprintf("共 %d 条", len(rows)))
 	}
 	a.table.Refresh()
 	a.table.ScrollToTop()
+}
+
+func (a *audit) onPrev() {
+	if a.filter.Offset > 0 {
+		a.filter.Offset = max(0, a.filter.Offset-auditLimit)
+		a.reload()
+	}
+}
+
+func (a *audit) onNext() {
+	if len(a.rows) >= auditLimit {
+		a.filter.Offset += auditLimit
+		a.reload()
+	}
 }
 
 // onSelect opens the case or lead an event belongs to.

@@ -70,6 +70,15 @@ func Screenshots(store *storage.Store, dir string) ([]string, error) {
 		return rows[0].CaseID
 	}
 
+	firstLead := func(f storage.LeadFilter) string {
+		f.Limit = 1
+		rows, _ := store.Leads(ctx, f)
+		if len(rows) == 0 {
+			return ""
+		}
+		return rows[0].ID
+	}
+
 	w := newWin()
 	ShowSignIn(w, store)
 	if err := shot("01-signin", w); err != nil {
@@ -122,6 +131,55 @@ func Screenshots(store *storage.Store, dir string) ([]string, error) {
 		}},
 		{"08-conflicts", approver, func(sh *Shell) { sh.ShowConflicts() }},
 		{"09-settings", clerk, func(sh *Shell) { sh.ShowSettings() }},
+		{"10-leads", clerk, func(sh *Shell) { sh.ShowLeads() }},
+		{"11-lead-register", clerk, func(sh *Shell) {
+			sh.ShowLeadRegister()
+			r := sh.Current.(*leadRegister)
+			r.source.SetSelectedIndex(0)
+			r.complainant.SetText("匿名群众")
+			rows, _ := store.Cases(ctx, storage.CaseFilter{Program: app.ProgramDibao, State: app.StatePaying, Limit: 1})
+			if len(rows) > 0 {
+				r.search.SetText(rows[0].HeadName)
+				r.onSearch()
+				if len(r.found) > 0 {
+					r.matches.SetSelectedIndex(0)
+				}
+				if len(r.linked.Options) > 1 {
+					r.linked.SetSelectedIndex(1)
+				}
+			}
+			r.content.SetText("反映该户家中有经营性车辆未申报")
+		}},
+		{"12-lead-detail", approver, func(sh *Shell) {
+			if id := firstLead(storage.LeadFilter{State: app.LeadConcluded}); id != "" {
+				sh.ShowLead(id)
+			}
+		}},
+		{"13-lead-conclude", clerk, func(sh *Shell) {
+			if id := firstLead(storage.LeadFilter{State: app.LeadHandling}); id != "" {
+				sh.ShowLead(id)
+				if d, ok := sh.Current.(*leadDetail); ok && d.lead != nil {
+					d.onAction(app.LeadConclude)
+					f := sh.Current.(*leadStepForm)
+					f.result.SetSelectedIndex(0)
+					f.note.SetText("经入户核实，该户子女在外务工月收入约6000元")
+					f.recovered.SetText("4800")
+					f.accountability.SetText("停发低保，追回多领资金")
+				}
+			}
+		}},
+		{"14-exports", clerk, func(sh *Shell) { sh.ShowExports() }},
+		{"15-export-done", clerk, func(sh *Shell) {
+			sh.ShowExports()
+			e := sh.Current.(*exports)
+			e.status.SetText("发放花名册导出完成")
+			e.bar.Show()
+			e.bar.SetValue(1)
+			month := store.Today().MonthKey()
+			showSaved(sh.win, "发放花名册已导出", month+" 发放花名册：120 户 245 人，合计 98,760.00 元。",
+				filepath.Join(e.folder.Text, "发放花名册-"+month+".xlsx"))
+		}},
+		{"16-audit", approver, func(sh *Shell) { sh.ShowAudit() }},
 	}
 	for _, s := range steps {
 		w := newWin()
