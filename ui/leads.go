@@ -105,6 +105,9 @@ func (l *leadList) buildUI() fyne.CanvasObject {
 	l.state.SetSelectedIndex(1) // 未办结
 	register := widget.NewButton("登记线索", l.sh.ShowLeadRegister)
 	register.Importance = widget.HighImportance
+	if l.sh.user.Role == app.RoleLiaison {
+		register.Hide() // leads are registered by the township office (store.RegisterLead)
+	}
 	title := widget.NewLabelWithStyle("问题线索", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	bar := container.NewHBox(title, layoutSpacer(), l.state, l.overdue, register)
 	l.reload()
