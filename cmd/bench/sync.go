@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -16,6 +17,11 @@ func init() { register(Bench{Name: "sync", Run: benchSync}) }
 // that loses 10% of requests and adds 300 ms of latency.
 func benchSync(ctx context.Context, cfg Config) ([]Row, error) {
 	const n = 10_000
+	for _, d := range []string{"raw", "clean", "lossy"} {
+		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
 	raw, err := jsync.BenchRawInsert(filepath.Join(cfg.Dir, "raw"), n)
 	if err != nil {
 		return nil, err
