@@ -137,9 +137,7 @@ func (s *Shell) Lock() {
 	si := newSignIn(s.win, s.store, s.unlock)
 	si.only = &s.user
 	si.switchUser = func() {
-		if s.stopIdle != nil {
-			s.stopIdle()
-		}
+		s.stopBackground()
 		ShowSignIn(s.win, s.store)
 	}
 	s.lockScreen = si

@@ -22,7 +22,12 @@ func Run(store *storage.Store) {
 
 // ShowSignIn puts the sign-in screen in w; after sign-in the main shell.
 func ShowSignIn(w fyne.Window, store *storage.Store) *signIn {
-	si := newSignIn(w, store, func(u storage.User) { NewShell(w, store, u).watchIdle() })
+	si := newSignIn(w, store, func(u storage.User) {
+		sh := NewShell(w, store, u)
+		sh.watchIdle()
+		sh.StartSync()
+		w.SetOnClosed(sh.stopBackground)
+	})
 	w.SetContent(si.buildUI())
 	w.Canvas().Focus(si.password)
 	return si

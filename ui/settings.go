@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"jiuzhu/app"
+	jsync "jiuzhu/sync"
 )
 
 // MetaServerURL is the meta key holding the county server address.
@@ -19,12 +20,23 @@ const MetaServerURL = "server_url"
 // settings shows the rules in force (read only), the holiday calendar, the
 // server address and the device identity, and runs maintenance jobs.
 type settings struct {
-	sh       *Shell
-	server   *widget.Entry
-	progress *widget.ProgressBar
-	status   *widget.Label
-	rebuild  *widget.Button
-	jobDone  chan struct{} // closed when a background job ends (tests)
+	sh      *Shell
+	server  *widget.Entry
+	pending *widget.Label
+	// sync with the county
+	token       *widget.Entry
+	syncNow     *widget.Button
+	syncBar     *widget.ProgressBar
+	syncStatus  *widget.Label
+	syncLast    *widget.Label
+	syncMessage *widget.Label
+	syncBox     *fyne.Container
+	syncCardW   *widget.Card
+	column      *container.Scroll // the left column
+	progress    *widget.ProgressBar
+	status      *widget.Label
+	rebuild     *widget.Button
+	jobDone     chan struct{} // closed when a background job ends (tests)
 	// security
 	lock                 *widget.Select
 	oldPw, newPw, newPw2 *widget.Entry
@@ -69,11 +81,8 @@ func (s *settings) buildUI() fyne.CanvasObject {
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lines[i]) })
 
 	d := st.Device()
-	s.server = widget.NewEntry()
-	s.server.SetPlaceHolder("https://县民政局服务器地址")
-	url, _ := st.Meta(ctx, MetaServerURL)
-	s.server.SetText(url)
 	pending, _ := st.Pending(ctx)
+	s.pending = widget.NewLabel(fmt.Sprintf("%d 条", pending))
 	s.status = widget.NewLabel("")
 	s.progress = widget.NewProgressBar()
 	s.progress.Hide()
@@ -83,26 +92,135 @@ func (s *settings) buildUI() fyne.CanvasObject {
 		widget.NewFormItem("设备", widget.NewLabel(d.Name)),
 		widget.NewFormItem("设备编号", widget.NewLabel(d.ID)),
 		widget.NewFormItem("数据库", wrapLabel(st.Path())),
-		widget.NewFormItem("待同步事件", widget.NewLabel(fmt.Sprintf("%d 条", pending))),
-		widget.NewFormItem("服务器地址", container.NewBorder(nil, nil, nil, widget.NewButton("保存", s.onSaveServer), s.server)))
-	left := container.NewVBox(widget.NewCard("本机", "", device), s.securityCard(),
+		widget.NewFormItem("待同步事件", s.pending))
+	left := container.NewVBox(widget.NewCard("本机", "", device), s.syncCard(), s.securityCard(),
 		widget.NewCard("维护", "", container.NewVBox(s.rebuild, s.progress, s.status)))
 	right := container.NewBorder(widget.NewCard("现行规则（县级下发，只读）", "", rules), nil, nil, nil,
 		widget.NewCard("节假日安排（计算工作日时限）", "", cal))
-	return container.NewGridWithColumns(2, container.NewVScroll(left), right)
+	s.column = container.NewVScroll(left)
+	return container.NewGridWithColumns(2, s.column, right)
 }
 
+// syncCard holds the county server address, the device token, 立即同步
+// with its progress, and the last round's result.
+func (s *settings) syncCard() fyne.CanvasObject {
+	ctx := s.sh.ctx
+	server, token := syncConfig(ctx, s.sh.store)
+	s.server = widget.NewEntry()
+	s.server.SetPlaceHolder("https://县民政局服务器地址")
+	s.server.SetText(server)
+	s.token = widget.NewPasswordEntry()
+	if token != "" {
+		s.token.SetPlaceHolder("已保存（不显示）；换令牌时在此填写")
+	} else {
+		s.token.SetPlaceHolder("县民政局发放的设备令牌")
+	}
+	s.syncNow = widget.NewButton("立即同步", s.onSyncNow)
+	s.syncBar = widget.NewProgressBar()
+	s.syncBar.Hide()
+	s.syncStatus = widget.NewLabel("")
+	s.syncStatus.Wrapping = fyne.TextWrapWord
+	s.syncLast = widget.NewLabel("")
+	s.syncLast.Wrapping = fyne.TextWrapWord
+	s.syncMessage = widget.NewLabel("")
+	s.syncMessage.Wrapping = fyne.TextWrapWord
+	s.syncMessage.Hide()
+	form := widget.NewForm(
+		widget.NewFormItem("服务器地址", s.server),
+		widget.NewFormItem("设备令牌", s.token))
+	buttons := container.NewHBox(widget.NewButton("保存", s.onSaveServer), s.syncNow)
+	s.syncBox = container.NewVBox(form, buttons, s.syncMessage, s.syncBar, s.syncStatus, s.syncLast)
+	s.syncChanged(s.sh.syncState)
+	s.syncCardW = widget.NewCard("与县里同步", "", s.syncBox)
+	return s.syncCardW
+}
+
+// syncChanged shows the sync state; the shell calls it while settings shows.
+func (s *settings) syncChanged(st syncState) {
+	s.pending.SetText(fmt.Sprintf("%d 条", st.Pending))
+	s.syncStatus.SetText("状态：" + st.Detail())
+	last := st.Last
+	if last == "" {
+		last = "尚未同步过"
+	}
+	s.syncLast.SetText("上次结果：" + last)
+	if p := st.Progress(); p >= 0 {
+		s.syncBar.SetValue(p)
+		s.syncBar.Show()
+	} else if st.Kind == syncDone {
+		s.syncBar.SetValue(1)
+	} else {
+		s.syncBar.Hide()
+	}
+	if st.Kind == syncRunning {
+		s.syncNow.Disable()
+	} else {
+		s.syncNow.Enable()
+	}
+	s.relayout()
+}
+
+// relayout lets the column give the sync card the lines its wrapped labels
+// now need (a form or box does not grow by itself when a label's text does).
+func (s *settings) relayout() {
+	if s.column == nil {
+		return // building
+	}
+	s.syncCardW.Refresh() // widgets cache their minimum size until refreshed
+	s.column.Content.Refresh()
+	s.column.Refresh()
+}
+
+func (s *settings) say(msg string) {
+	s.syncMessage.SetText(msg)
+	s.syncMessage.Show()
+	s.relayout()
+}
+
+// onSaveServer saves the address (where `jiuzhu sync` keeps it, and under
+// the old key) and a new token if one was typed, then asks for a round.
 func (s *settings) onSaveServer() {
+	ctx := s.sh.ctx
 	u := strings.TrimSpace(s.server.Text)
-	if u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		showError(s.sh.win, app.FieldErrorf("服务器地址", "地址应以 https:// 开头"))
+	if u != "" {
+		if err := jsync.CheckServerURL(u); err != nil {
+			showError(s.sh.win, err)
+			return
+		}
+	}
+	for _, k := range []string{jsync.MetaServer, MetaServerURL} {
+		if err := s.sh.store.SetMeta(ctx, k, u); err != nil {
+			showError(s.sh.win, err)
+			return
+		}
+	}
+	msg := "服务器地址已保存。"
+	if tok := strings.TrimSpace(s.token.Text); tok != "" {
+		if err := s.sh.store.SetMeta(ctx, jsync.MetaToken, tok); err != nil {
+			showError(s.sh.win, err)
+			return
+		}
+		s.token.SetText("")
+		s.token.SetPlaceHolder("已保存（不显示）；换令牌时在此填写")
+		msg = "服务器地址和设备令牌已保存。"
+	}
+	if server, token := syncConfig(ctx, s.sh.store); server != "" && token != "" {
+		s.sh.sync.Kick()
+	} else {
+		msg += "填写服务器地址和设备令牌后即可自动同步。"
+	}
+	s.say(msg)
+}
+
+// onSyncNow asks for a round now; its progress shows through syncChanged.
+func (s *settings) onSyncNow() {
+	if server, token := syncConfig(s.sh.ctx, s.sh.store); server == "" || token == "" {
+		s.say("请先填写并保存服务器地址和设备令牌。")
 		return
 	}
-	if err := s.sh.store.SetMeta(s.sh.ctx, MetaServerURL, u); err != nil {
-		showError(s.sh.win, err)
-		return
-	}
-	s.status.SetText("服务器地址已保存。")
+	s.syncMessage.Hide()
+	s.syncNow.Disable()
+	s.sh.sync.SyncNow()
 }
 
 // onRebuild runs the rebuild in a goroutine with a progress bar; the window

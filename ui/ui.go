@@ -28,6 +28,13 @@ type Shell struct {
 	nav    *widget.List
 	items  []navItem
 	status *widget.Label
+	// background sync (syncer.go): the footer's status line and progress bar
+	sync       *syncer
+	syncState  syncState
+	syncLabel  *widget.Label
+	syncBar    *widget.ProgressBar
+	syncBarBox *fyne.Container
+	footer     *fyne.Container
 	// current screen, for tests
 	Current any
 
@@ -51,6 +58,8 @@ type navItem struct {
 // NewShell builds the main window content for a signed-in user.
 func NewShell(win fyne.Window, store *storage.Store, user storage.User) *Shell {
 	s := &Shell{win: win, store: store, user: user, ctx: context.Background(), now: time.Now, LockAfter: lockAfter(store)}
+	s.sync = newSyncer(store, s.showSync)
+	s.syncState = idleState(s.ctx, store)
 	s.touch()
 	s.buildUI()
 	return s
@@ -63,6 +72,9 @@ func (s *Shell) buildUI() {
 		{"首页", s.ShowWorkbench},
 		{"家庭与案件", s.ShowCases},
 		{"申请登记", s.ShowIntake},
+		{"问题线索", s.ShowLeads},
+		{"报表导出", s.ShowExports},
+		{"审计查询", s.ShowAudit},
 		{"数据冲突", s.ShowConflicts},
 		{"设置", s.ShowSettings},
 	}
@@ -74,9 +86,17 @@ func (s *Shell) buildUI() {
 	d := s.store.Device()
 	s.status = widget.NewLabel("")
 	s.status.SetText(d.TownshipName + " · " + d.Name + " · " + s.user.Name + "（" + s.user.Role.Label() + "）")
+	s.syncLabel = widget.NewLabel("")
+	s.syncLabel.Alignment = fyne.TextAlignTrailing
+	s.syncLabel.Truncation = fyne.TextTruncateEllipsis
+	s.syncBar = widget.NewProgressBar()
+	s.syncBarBox = container.NewGridWrap(fyne.NewSize(140, s.syncBar.MinSize().Height), s.syncBar)
+	s.syncBarBox.Hide()
+	s.footer = container.NewBorder(nil, nil, s.status, s.syncBarBox, s.syncLabel)
+	s.showSync(s.syncState)
 	title := widget.NewLabelWithStyle("救助通", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	left := container.NewBorder(title, nil, nil, nil, s.nav)
-	split := container.NewHSplit(left, container.NewBorder(nil, s.status, nil, nil, s.body))
+	split := container.NewHSplit(left, container.NewBorder(nil, s.footer, nil, nil, s.body))
 	split.Offset = 0.14
 	s.win.SetContent(container.NewStack(newActivity(s.touch), split))
 	s.nav.Select(0)
@@ -128,3 +148,65 @@ func hlcTime(h app.HLC) string { return h.Time().In(cst).Format("2006-01-02 15:0
 var errCancelled = errors.New("cancelled")
 
 func layoutSpacer() fyne.CanvasObject { return layout.NewSpacer() }
+
+// syncView is a screen that shows sync state (settings, the workbench tile).
+type syncView interface{ syncChanged(syncState) }
+
+// showSync puts the sync state in the footer and the current screen. The
+// syncer calls it through fyne.Do.
+func (s *Shell) showSync(st syncState) {
+	if st.Pending < 0 { // a running round does not count
+		st.Pending, st.Last = s.syncState.Pending, s.syncState.Last
+	}
+	s.syncState = st
+	if st.Kind == syncPurged {
+		s.showPurged(st)
+		return
+	}
+	s.syncLabel.SetText(st.Text())
+	if p := st.Progress(); p >= 0 {
+		s.syncBar.SetValue(p)
+		if !s.syncBarBox.Visible() {
+			s.syncBarBox.Show()
+			s.footer.Refresh() // the bar takes its place beside the label
+		}
+	} else if s.syncBarBox.Visible() {
+		s.syncBarBox.Hide()
+		s.footer.Refresh()
+	}
+	if v, ok := s.Current.(syncView); ok {
+		v.syncChanged(st)
+	}
+}
+
+// showPurged replaces the window with a notice: the county revoked this
+// device and sync deleted its data, so no screen has anything left to show.
+func (s *Shell) showPurged(st syncState) {
+	if s.stopIdle != nil {
+		s.stopIdle()
+	}
+	s.locked = true // nothing to lock or unlock any more
+	for _, o := range s.win.Canvas().Overlays().List() {
+		s.win.Canvas().Overlays().Remove(o)
+	}
+	last := st.Last
+	if last == "" {
+		last = "本设备的同步权限已被县民政局吊销，本机数据已按规定清除"
+	}
+	msg := widget.NewLabel(last + "。\n如设备并未丢失，请与县民政局联系重新登记。")
+	msg.Wrapping = fyne.TextWrapWord
+	msg.Alignment = fyne.TextAlignCenter
+	title := widget.NewLabelWithStyle("本设备已被县民政局停用", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 160), container.NewVBox(title, msg))))
+}
+
+// StartSync starts background sync with the county (syncer.go).
+func (s *Shell) StartSync() { s.sync.Start() }
+
+// stopBackground ends the shell's goroutines: the idle watch and sync.
+func (s *Shell) stopBackground() {
+	if s.stopIdle != nil {
+		s.stopIdle()
+	}
+	s.sync.Stop()
+}

@@ -19,6 +19,7 @@ import (
 	"jiuzhu/app"
 	"jiuzhu/cli"
 	"jiuzhu/storage"
+	jsync "jiuzhu/sync"
 )
 
 // newTestStore is a real SQLite file with a small demo township and the demo users.
@@ -379,8 +380,10 @@ func TestSettingsServerAndRebuild(t *testing.T) {
 	st := sh.Current.(*settings)
 	test.Type(st.server, "https://county.example.cn")
 	test.Tap(button(t, sh.win, "保存"))
-	if v, _ := s.Meta(context.Background(), MetaServerURL); v != "https://county.example.cn" {
-		t.Fatalf("server url = %q", v)
+	for _, k := range []string{jsync.MetaServer, MetaServerURL} {
+		if v, _ := s.Meta(context.Background(), k); v != "https://county.example.cn" {
+			t.Fatalf("server url under %s = %q", k, v)
+		}
 	}
 	test.Tap(st.rebuild)
 	select {

@@ -21,6 +21,8 @@ type workbench struct {
 	pending   int
 	counts    []storage.Count
 	err       error
+	// tiles that sync changes
+	conflictsNum, pendingNum *widget.Label
 }
 
 func newWorkbench(sh *Shell) *workbench { return &workbench{sh: sh} }
@@ -42,15 +44,19 @@ func (w *workbench) load() {
 
 func (w *workbench) buildUI() fyne.CanvasObject {
 	w.load()
-	tiles := container.NewGridWithColumns(4,
-		w.tile("已逾期", len(w.overdue), "件", func() { w.sh.ShowCases() }),
-		w.tile(fmt.Sprintf("%d个工作日内到期", storage.DueSoonWorkingDays), len(w.dueSoon), "件", func() { w.sh.ShowCases() }),
-		w.tile("待处理冲突", w.conflicts, "条", w.sh.ShowConflicts),
-		w.tile("待同步事件", w.pending, "条", w.sh.ShowSettings),
+	leadTile, leadCard := w.overdueLeads()
+	tiles := container.NewGridWithColumns(5,
+		w.tile("已逾期", len(w.overdue), "件", func() { w.sh.ShowCases() }, nil),
+		w.tile(fmt.Sprintf("%d个工作日内到期", storage.DueSoonWorkingDays), len(w.dueSoon), "件", func() { w.sh.ShowCases() }, nil),
+		w.tile("待处理冲突", w.conflicts, "条", w.sh.ShowConflicts, &w.conflictsNum),
+		w.tile("待同步事件", w.pending, "条", w.sh.ShowSettings, &w.pendingNum),
+		leadTile,
 	)
 	lists := container.NewGridWithColumns(2,
 		widget.NewCard("已逾期的法定时限", "", w.deadlineList(w.overdue)),
-		widget.NewCard(fmt.Sprintf("%d个工作日内到期", storage.DueSoonWorkingDays), "", w.deadlineList(w.dueSoon)))
+		container.NewGridWithRows(2,
+			widget.NewCard(fmt.Sprintf("%d个工作日内到期", storage.DueSoonWorkingDays), "", w.deadlineList(w.dueSoon)),
+			leadCard))
 	top := container.NewVBox(widget.NewLabelWithStyle("今日工作 · "+w.sh.store.Today().String(), fyne.TextAlignLeading,
 		fyne.TextStyle{Bold: true}), tiles)
 	if w.err != nil {
@@ -59,10 +65,27 @@ func (w *workbench) buildUI() fyne.CanvasObject {
 	return container.NewBorder(top, nil, nil, widget.NewCard("按项目与状态统计", "", w.countsTable()), lists)
 }
 
-func (w *workbench) tile(title string, n int, unit string, open func()) fyne.CanvasObject {
+func (w *workbench) tile(title string, n int, unit string, open func(), label **widget.Label) fyne.CanvasObject {
 	num := widget.NewLabelWithStyle(strconv.Itoa(n)+" "+unit, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	if label != nil {
+		*label = num
+	}
 	btn := widget.NewButton("查看", open)
 	return widget.NewCard(title, "", container.NewVBox(num, btn))
+}
+
+// syncChanged refreshes the tiles a sync round changes: events waiting, and
+// conflicts (pulled events can bring some).
+func (w *workbench) syncChanged(st syncState) {
+	if !st.ended() {
+		return
+	}
+	w.pending = st.Pending
+	w.pendingNum.SetText(strconv.Itoa(w.pending) + " 条")
+	if cs, err := w.sh.store.Conflicts(w.sh.ctx, true); err == nil {
+		w.conflicts = len(cs)
+		w.conflictsNum.SetText(strconv.Itoa(w.conflicts) + " 条")
+	}
 }
 
 func (w *workbench) deadlineList(rows []storage.CaseRow) fyne.CanvasObject {
