@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"jiuzhu/app"
@@ -153,8 +152,7 @@ type leadStepForm struct {
 	sh     *Shell
 	lead   *app.Lead
 	action app.LeadAction
-	done   func()
-	dlg    dialog.Dialog
+	formFrame
 
 	date           *widget.Entry
 	mode           *widget.Select
@@ -165,20 +163,17 @@ type leadStepForm struct {
 	recovered      *widget.Entry
 	accountability *widget.Entry
 	opinion        *widget.Entry
-	message        *widget.Label
 }
 
 func newLeadStepForm(sh *Shell, l *app.Lead, a app.LeadAction, done func()) *leadStepForm {
-	return &leadStepForm{sh: sh, lead: l, action: a, done: done}
+	return &leadStepForm{sh: sh, lead: l, action: a, formFrame: formFrame{done: done}}
 }
 
 func (f *leadStepForm) buildUI() fyne.CanvasObject {
 	f.date = widget.NewEntry()
 	f.date.SetText(f.sh.store.Today().String())
 	f.opinion = multi("意见（可不填）")
-	f.message = widget.NewLabel("")
-	f.message.Wrapping = fyne.TextWrapWord
-	f.message.Importance = widget.DangerImportance
+	f.message = newErrorLine()
 	form := widget.NewForm(widget.NewFormItem("办理日期", f.date))
 	switch f.action {
 	case app.LeadAssign:
@@ -262,31 +257,16 @@ func (f *leadStepForm) data() (app.LeadStepData, error) {
 
 // submit records the step; it returns the error it showed, nil on success.
 func (f *leadStepForm) submit() error {
-	d, err := f.data()
-	if err == nil {
-		err = f.sh.store.LeadStep(f.sh.ctx, f.sh.actor(), f.lead.ID, f.action, d)
-	}
-	if err != nil {
-		f.message.SetText(errText(err))
-		return err
-	}
-	if f.dlg != nil {
-		f.dlg.Hide()
-	}
-	if f.done != nil {
-		f.done()
-	}
-	return nil
+	return f.finish(func() error {
+		d, err := f.data()
+		if err != nil {
+			return err
+		}
+		return f.sh.store.LeadStep(f.sh.ctx, f.sh.actor(), f.lead.ID, f.action, d)
+	})
 }
 
 func (f *leadStepForm) show() {
-	content := f.buildUI()
-	ok := widget.NewButton("确定", func() { _ = f.submit() })
-	ok.Importance = widget.HighImportance
-	cancel := widget.NewButton("取消", func() { f.dlg.Hide() })
-	f.dlg = dialog.NewCustomWithoutButtons("问题线索 · "+f.action.Label(), container.NewBorder(nil,
-		container.NewHBox(layoutSpacer(), cancel, ok), nil, nil, container.NewVScroll(content)), f.sh.win)
-	f.dlg.Resize(fyne.NewSize(600, 480))
-	f.dlg.Show()
-	f.sh.Current = f
+	f.open(f.sh.win, "问题线索 · "+f.action.Label(), f.buildUI(), fyne.NewSize(600, 480), func() { _ = f.submit() })
+	f.sh.Current = f // tests and the lock screen find the open form here
 }

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"jiuzhu/app"
@@ -19,8 +18,7 @@ type stepForm struct {
 	c      *app.Case
 	h      *app.Household
 	action app.Action
-	done   func()
-	dlg    dialog.Dialog
+	formFrame
 
 	date      *widget.Entry
 	opinion   *widget.Entry
@@ -42,11 +40,10 @@ type stepForm struct {
 	agreement *widget.Entry
 	// 临时救助
 	reserve *widget.Label
-	message *widget.Label
 }
 
 func newStepForm(sh *Shell, c *app.Case, h *app.Household, a app.Action, done func()) *stepForm {
-	return &stepForm{sh: sh, c: c, h: h, action: a, done: done}
+	return &stepForm{sh: sh, c: c, h: h, action: a, formFrame: formFrame{done: done}}
 }
 
 var outcomes = []string{app.OutcomeKeep, app.OutcomeIncrease, app.OutcomeDecrease}
@@ -65,9 +62,7 @@ func (f *stepForm) buildUI() fyne.CanvasObject {
 	f.date = widget.NewEntry()
 	f.date.SetText(today.String())
 	f.opinion = multi("办理意见")
-	f.message = widget.NewLabel("")
-	f.message.Wrapping = fyne.TextWrapWord
-	f.message.Importance = widget.DangerImportance
+	f.message = newErrorLine()
 	form := widget.NewForm(widget.NewFormItem("办理日期", f.date))
 	p := f.c.Program
 	switch f.action {
@@ -241,31 +236,16 @@ func (f *stepForm) data() (app.StepData, error) {
 
 // submit records the step; it returns the error it showed, nil on success.
 func (f *stepForm) submit() error {
-	d, err := f.data()
-	if err == nil {
-		err = f.sh.store.Step(f.sh.ctx, f.sh.actor(), f.c.ID, f.action, d)
-	}
-	if err != nil {
-		f.message.SetText(errText(err))
-		return err
-	}
-	if f.dlg != nil {
-		f.dlg.Hide()
-	}
-	if f.done != nil {
-		f.done()
-	}
-	return nil
+	return f.finish(func() error {
+		d, err := f.data()
+		if err != nil {
+			return err
+		}
+		return f.sh.store.Step(f.sh.ctx, f.sh.actor(), f.c.ID, f.action, d)
+	})
 }
 
 func (f *stepForm) show() {
-	content := f.buildUI()
-	ok := widget.NewButton("确定", func() { _ = f.submit() })
-	ok.Importance = widget.HighImportance
-	cancel := widget.NewButton("取消", func() { f.dlg.Hide() })
-	f.dlg = dialog.NewCustomWithoutButtons(f.action.Label(), container.NewBorder(nil,
-		container.NewHBox(layoutSpacer(), cancel, ok), nil, nil, container.NewVScroll(content)), f.sh.win)
-	f.dlg.Resize(fyne.NewSize(640, 560))
-	f.dlg.Show()
-	f.sh.Current = f
+	f.open(f.sh.win, f.action.Label(), f.buildUI(), fyne.NewSize(640, 560), func() { _ = f.submit() })
+	f.sh.Current = f // tests and the lock screen find the open form here
 }
