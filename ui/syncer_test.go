@@ -19,6 +19,8 @@ import (
 	jsync "jiuzhu/sync"
 )
 
+func init() { syncAtSignIn = false } // see run.go
+
 // testCounty is a real county server (SQLite store) on loopback.
 type testCounty struct {
 	store *jsync.SQLiteStore
@@ -145,6 +147,7 @@ func TestSettingsSyncNow(t *testing.T) {
 	county := newTestCounty(t, s.Device())
 	sh := newTestShell(t, s, app.RoleClerk)
 	rounds := fastSync(t, sh)
+	sh.sync.Poll = time.Hour // only 立即同步 starts a round here
 	sh.ShowSettings()
 	st := sh.Current.(*settings)
 	if sh.sync.Running() {
@@ -183,6 +186,11 @@ func TestSettingsSyncNow(t *testing.T) {
 
 	// A second tap runs another round on the same syncer.
 	edit(t, s, "13700003333")
+	select {
+	case r := <-rounds:
+		t.Fatalf("a round ran without being asked: %+v", r)
+	default:
+	}
 	test.Tap(button(t, sh.win, "立即同步"))
 	if r = nextRound(t, rounds); r.Kind != syncDone || r.Pending != 0 {
 		t.Fatalf("second round: %+v", r)
