@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	jsync "jiuzhu/sync"
+	jsync "jiuzhu/sync/syncbench"
 )
 
 func init() { register(Bench{Name: "sync", Run: benchSync}) }

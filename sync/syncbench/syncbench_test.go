@@ -1,19 +1,18 @@
-package sync_test
+package syncbench_test
 
 import (
+	"jiuzhu/sync/syncbench"
 	"testing"
 	"time"
-
-	jsync "jiuzhu/sync"
 )
 
 func TestBenchPushSmall(t *testing.T) {
 	n := 2000
-	push, err := jsync.BenchPush(t.TempDir(), n, nil)
+	push, err := syncbench.BenchPush(t.TempDir(), n, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := jsync.BenchRawInsert(t.TempDir(), n)
+	raw, err := syncbench.BenchRawInsert(t.TempDir(), n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +22,7 @@ func TestBenchPushSmall(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	lossy, err := jsync.BenchPush(t.TempDir(), n, jsync.LossyTransport(0.1, 300*time.Millisecond, 1))
+	lossy, err := syncbench.BenchPush(t.TempDir(), n, syncbench.LossyTransport(0.1, 300*time.Millisecond, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +31,7 @@ func TestBenchPushSmall(t *testing.T) {
 
 func BenchmarkPush(b *testing.B) {
 	for b.Loop() {
-		if _, err := jsync.BenchPush(b.TempDir(), 1000, nil); err != nil {
+		if _, err := syncbench.BenchPush(b.TempDir(), 1000, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

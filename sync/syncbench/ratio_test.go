@@ -1,12 +1,11 @@
-package sync_test
+package syncbench_test
 
 import (
+	"jiuzhu/sync/syncbench"
 	"os"
 	"strconv"
 	"testing"
 	"time"
-
-	jsync "jiuzhu/sync"
 )
 
 // TestBenchRatios measures the issue-4 goals as ratios in one run
@@ -20,8 +19,8 @@ func TestBenchRatios(t *testing.T) {
 		n = v
 	}
 	reps := 3
-	best := func(f func() (jsync.BenchResult, error)) jsync.BenchResult {
-		var b jsync.BenchResult
+	best := func(f func() (syncbench.BenchResult, error)) syncbench.BenchResult {
+		var b syncbench.BenchResult
 		for i := 0; i < reps; i++ {
 			r, err := f()
 			if err != nil {
@@ -33,9 +32,9 @@ func TestBenchRatios(t *testing.T) {
 		}
 		return b
 	}
-	raw := best(func() (jsync.BenchResult, error) { return jsync.BenchRawInsert(t.TempDir(), n) })
-	push := best(func() (jsync.BenchResult, error) { return jsync.BenchPush(t.TempDir(), n, nil) })
-	raw2 := best(func() (jsync.BenchResult, error) { return jsync.BenchRawInsert(t.TempDir(), n) })
+	raw := best(func() (syncbench.BenchResult, error) { return syncbench.BenchRawInsert(t.TempDir(), n) })
+	push := best(func() (syncbench.BenchResult, error) { return syncbench.BenchPush(t.TempDir(), n, nil) })
+	raw2 := best(func() (syncbench.BenchResult, error) { return syncbench.BenchRawInsert(t.TempDir(), n) })
 	raw.Duration = min(raw.Duration, raw2.Duration)
 	t.Logf("raw %v; push %v; ratio %.2fx; %.1f B/event", raw.Duration, push.Duration,
 		float64(push.Duration)/float64(raw.Duration), float64(push.BytesOnWire)/float64(n))
@@ -43,7 +42,7 @@ func TestBenchRatios(t *testing.T) {
 		return
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		l, err := jsync.BenchPush(t.TempDir(), n, jsync.LossyTransport(0.1, 300*time.Millisecond, seed))
+		l, err := syncbench.BenchPush(t.TempDir(), n, syncbench.LossyTransport(0.1, 300*time.Millisecond, seed))
 		if err != nil {
 			t.Fatal(err)
 		}

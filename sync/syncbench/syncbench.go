@@ -1,8 +1,12 @@
-package sync
+// Package syncbench measures pushes to a county server on loopback against a
+// raw insert of the same events, for cmd/bench and the sync ratio test. It
+// lives apart from sync so that the product does not import demo data.
+package syncbench
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -16,6 +20,7 @@ import (
 	"jiuzhu/app"
 	"jiuzhu/demo"
 	"jiuzhu/storage"
+	jsync "jiuzhu/sync"
 )
 
 // BenchResult is one measured push.
@@ -90,7 +95,7 @@ func BenchPush(dir string, n int, rt http.RoundTripper) (BenchResult, error) {
 		return BenchResult{}, err
 	}
 	defer dev.Close()
-	st, err := OpenSQLite(ctx, filepath.Join(dir, "county.db"))
+	st, err := jsync.OpenSQLite(ctx, filepath.Join(dir, "county.db"))
 	if err != nil {
 		return BenchResult{}, err
 	}
@@ -103,14 +108,14 @@ func BenchPush(dir string, n int, rt http.RoundTripper) (BenchResult, error) {
 	if err != nil {
 		return BenchResult{}, err
 	}
-	srv := &http.Server{Handler: NewServer(st)}
+	srv := &http.Server{Handler: jsync.NewServer(st)}
 	go srv.Serve(ln)
 	defer srv.Close()
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
 	counter := &countingRT{base: rt}
-	c := NewClient(dev, "http://"+ln.Addr().String(), token, Options{Timeout: 30 * time.Second, Retries: 10,
+	c := jsync.NewClient(dev, "http://"+ln.Addr().String(), token, jsync.Options{Timeout: 30 * time.Second, Retries: 10,
 		RetryWait: 50 * time.Millisecond, RetryMaxWait: 2 * time.Second, BatchBytes: 64 << 10, Transport: counter})
 	start := time.Now()
 	res, err := c.Sync(ctx, nil)
@@ -147,7 +152,7 @@ func BenchRawInsert(dir string, n int) (BenchResult, error) {
 	}
 	bodies := make([][]byte, len(events))
 	for i := range events {
-		if bodies[i], err = marshalEvent(&events[i]); err != nil {
+		if bodies[i], err = json.Marshal(&events[i]); err != nil {
 			return BenchResult{}, err
 		}
 	}
