@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	jsync "jiuzhu/sync/syncbench"
+	"jiuzhu/sync/syncbench"
 )
 
 func init() { register(Bench{Name: "sync", Run: benchSync}) }
@@ -22,15 +22,15 @@ func benchSync(ctx context.Context, cfg Config) ([]Row, error) {
 			return nil, err
 		}
 	}
-	raw, err := jsync.BenchRawInsert(filepath.Join(cfg.Dir, "raw"), n)
+	raw, err := syncbench.BenchRawInsert(filepath.Join(cfg.Dir, "raw"), n)
 	if err != nil {
 		return nil, err
 	}
-	clean, err := jsync.BenchPush(filepath.Join(cfg.Dir, "clean"), n, nil)
+	clean, err := syncbench.BenchPush(filepath.Join(cfg.Dir, "clean"), n, nil)
 	if err != nil {
 		return nil, err
 	}
-	lossy, err := jsync.BenchPush(filepath.Join(cfg.Dir, "lossy"), n, jsync.LossyTransport(0.10, 300*time.Millisecond, 1))
+	lossy, err := syncbench.BenchPush(filepath.Join(cfg.Dir, "lossy"), n, syncbench.LossyTransport(0.10, 300*time.Millisecond, 1))
 	if err != nil {
 		return nil, err
 	}
