@@ -180,6 +180,12 @@ func Screenshots(store *storage.Store, dir string) ([]string, error) {
 				filepath.Join(e.folder.Text, "发放花名册-"+month+".xlsx"))
 		}},
 		{"16-audit", approver, func(sh *Shell) { sh.ShowAudit() }},
+		{"17-funds", clerk, func(sh *Shell) {
+			sh.ShowFunds()
+			if f, ok := sh.Current.(*funds); ok && f.jobDone != nil {
+				<-f.jobDone
+			}
+		}},
 	}
 	for _, s := range steps {
 		w := newWin()

@@ -73,6 +73,7 @@ func (s *Shell) buildUI() {
 		{"家庭与案件", s.ShowCases},
 		{"申请登记", s.ShowIntake},
 		{"问题线索", s.ShowLeads},
+		{"资金发放", s.ShowFunds},
 		{"报表导出", s.ShowExports},
 		{"审计查询", s.ShowAudit},
 		{"数据冲突", s.ShowConflicts},

@@ -57,6 +57,7 @@ func TestNavOpensSupervisionScreens(t *testing.T) {
 		"问题线索": func(c any) bool { _, ok := c.(*leadList); return ok },
 		"报表导出": func(c any) bool { _, ok := c.(*exports); return ok },
 		"审计查询": func(c any) bool { _, ok := c.(*audit); return ok },
+		"资金发放": func(c any) bool { _, ok := c.(*funds); return ok },
 	}
 	for i, it := range sh.items {
 		if is, ok := want[it.label]; ok {
