@@ -365,7 +365,7 @@ func coverageIndex(ctx context.Context, s *storage.Store) (map[string]coverage, 
 }
 
 func coveredMembers(ctx context.Context, s *storage.Store) (map[string]bool, error) {
-	rows, err := s.DB().QueryContext(ctx, `SELECT id, data FROM members`)
+	rows, err := s.DB().QueryContext(ctx, `SELECT id, dec(data) FROM members`)
 	if err != nil {
 		return nil, err
 	}

@@ -49,14 +49,14 @@ type caseRecord struct {
 // loadCases reads cases (optionally of one village) with their household,
 // ordered by village and head name.
 func loadCases(ctx context.Context, db *sql.DB, village, where string, keep func(*app.Case) bool) ([]caseRecord, error) {
-	q := `SELECT c.data, h.data, h.head_name, h.head_id, h.members, h.village_code, h.village_name
+	q := `SELECT dec(c.data), dec(h.data), dec(h.head_name), dec(h.head_id), h.members, h.village_code, h.village_name
 		FROM cases c JOIN households h ON h.id = c.household_id WHERE ` + where
 	var args []any
 	if village != "" {
 		q += ` AND h.village_code = ?`
 		args = append(args, village)
 	}
-	rows, err := db.QueryContext(ctx, q+` ORDER BY h.village_code, h.head_name, c.id`, args...)
+	rows, err := db.QueryContext(ctx, q+` ORDER BY h.village_code, dec(h.head_name), c.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read cases: %w", err)
 	}
@@ -92,7 +92,7 @@ func loadMembers(ctx context.Context, db *sql.DB, where string, recs []*caseReco
 		want[r.c.HouseholdID] = append(want[r.c.HouseholdID], r)
 		r.h.Members = nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT m.household_id, m.data FROM members m WHERE m.household_id IN
+	rows, err := db.QueryContext(ctx, `SELECT m.household_id, dec(m.data) FROM members m WHERE m.household_id IN
 		(SELECT c.household_id FROM cases c WHERE `+where+`) ORDER BY m.rowid`)
 	if err != nil {
 		return fmt.Errorf("read members: %w", err)
@@ -280,7 +280,7 @@ func readPayees(ctx context.Context, db *sql.DB, rs app.RuleSet, keep func(*app.
 	defer tx.Rollback()
 	var ids []int64
 	rows, err := tx.QueryContext(ctx, `SELECT c.rowid FROM cases c JOIN households h ON h.id = c.household_id
-		WHERE `+receivingSQL+` ORDER BY h.village_code, h.head_name, c.id`)
+		WHERE `+receivingSQL+` ORDER BY h.village_code, dec(h.head_name), c.id`)
 	if err != nil {
 		return fmt.Errorf("read cases: %w", err)
 	}
@@ -296,10 +296,10 @@ func readPayees(ctx context.Context, db *sql.DB, rs app.RuleSet, keep func(*app.
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, `SELECT c.rowid, c.program, c.state, c.amount, c.data,
-		h.head_name, h.head_id, h.members, h.village_name, h.data,
+	stmt, err := tx.PrepareContext(ctx, `SELECT c.rowid, c.program, c.state, c.amount, dec(c.data),
+		dec(h.head_name), dec(h.head_id), h.members, h.village_name, dec(h.data),
 		CASE WHEN c.program = 'dibao' THEN (SELECT count(*) FROM members m WHERE m.household_id = h.id
-			AND json_extract(m.data, '$.covered') IS 1) ELSE 0 END
+			AND json_extract(dec(m.data), '$.covered') IS 1) ELSE 0 END
 		FROM cases c JOIN households h ON h.id = c.household_id
 		WHERE c.rowid IN (SELECT value FROM json_each(?))`)
 	if err != nil {

@@ -43,7 +43,7 @@ func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditRow, err
 	var where []string
 	var args []any
 	if strings.TrimSpace(f.Person) != "" {
-		cond, qargs, err := memberMatch(f.Person)
+		cond, qargs, err := s.memberMatch(ctx, f.Person)
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +337,7 @@ func (s *Store) ExportArchive(ctx context.Context, householdID string, out Archi
 		}
 		v.Events = append(v.Events, row)
 	}
-	items, err := s.db.QueryContext(ctx, `SELECT i.month, b.id, i.seq, i.amount, i.status, i.reason, i.account
+	items, err := s.db.QueryContext(ctx, `SELECT i.month, b.id, i.seq, i.amount, i.status, i.reason, dec(i.account)
 		FROM payment_items i JOIN payment_batches b ON b.id = i.batch_id WHERE i.household_id = ? ORDER BY i.month, b.created_on, i.seq`,
 		householdID)
 	if err != nil {

@@ -168,7 +168,7 @@ func (s *Store) reserveBalance(ctx context.Context, rs app.RuleSet, d app.Date) 
 	var used int64
 	year := fmt.Sprintf("%04d", d.Year)
 	_ = s.db.QueryRowContext(ctx, `SELECT COALESCE(sum(amount), 0) FROM cases WHERE program = 'temporary'
-		AND json_extract(data, '$.county_grant') IS NOT 1 AND substr(json_extract(data, '$.decided_on'), 1, 4) = ?
+		AND json_extract(dec(data), '$.county_grant') IS NOT 1 AND substr(json_extract(dec(data), '$.decided_on'), 1, 4) = ?
 		AND state IN ('approved', 'paid', 'paid_first', 'archived')`, year).Scan(&used)
 	return rs.TempReserveFund - app.Money(used)
 }
@@ -268,7 +268,7 @@ func (s *Store) AddAttachment(ctx context.Context, actor app.Actor, caseID, name
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES (?, ?, enc(?)) ON CONFLICT DO NOTHING`,
 		hash, len(data), data); err != nil {
 		return "", fmt.Errorf("store attachment: %w", err)
 	}
@@ -281,7 +281,7 @@ func (s *Store) AddAttachment(ctx context.Context, actor app.Actor, caseID, name
 // Blob returns stored attachment bytes.
 func (s *Store) Blob(ctx context.Context, hash string) ([]byte, error) {
 	var data []byte
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, hash).Scan(&data)
+	err := s.db.QueryRowContext(ctx, `SELECT dec(data) FROM blobs WHERE sha256 = ?`, hash).Scan(&data)
 	if err == sql.ErrNoRows {
 		return nil, app.Errorf(app.ENOTFOUND, "附件文件尚未同步到本机")
 	}
@@ -294,7 +294,7 @@ func (s *Store) PutBlob(ctx context.Context, hash string, data []byte) error {
 	if hex.EncodeToString(sum[:]) != hash {
 		return fmt.Errorf("blob %s: content does not match its hash", hash)
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+	_, err := s.db.ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES (?, ?, enc(?)) ON CONFLICT DO NOTHING`,
 		hash, len(data), data)
 	return err
 }

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // applicationID marks a file as a Jiuzhu device database ("JZDB"), so that
@@ -21,19 +20,18 @@ const applicationID = 0x4a5a4442
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// OpenDB opens (creating if needed) a SQLite file with the pragmas every
-// connection needs, and applies pending migrations in one transaction.
-func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
+// openDB opens (creating if needed) a SQLite file with the pragmas every
+// connection needs and the sealing functions of keys, and applies pending
+// migrations in one transaction. secure_delete zeroes what a delete frees in
+// a page, so a removed plaintext key does not linger in the file.
+func openDB(ctx context.Context, path string, keys *keyring) (*sql.DB, error) {
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(wal)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(normal)",
-		"temp_store(memory)", "cache_size(-65536)"} {
+		"temp_store(memory)", "cache_size(-65536)", "secure_delete(fast)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	db := sql.OpenDB(connector{d: keys.driver(), dsn: "file:" + path + "?" + q.Encode()})
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err

@@ -19,7 +19,7 @@ func applyFunds(ctx context.Context, tx *sql.Tx, e *app.Event) error {
 			return nil // malformed: kept in the log, changes nothing
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO reserve_receipts (event_id, date, amount, note, added_by)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.ID, p.Date.String(), int64(p.Amount), p.Note, e.Actor.Name)
+			VALUES (?, ?, ?, enc(?), ?) ON CONFLICT DO NOTHING`, e.ID, p.Date.String(), int64(p.Amount), p.Note, e.Actor.Name)
 		return err
 	}
 	if e.CaseID == "" {
@@ -47,7 +47,7 @@ func refoldBatch(ctx context.Context, tx *sql.Tx, id string) error {
 	data, _ := json.Marshal(head)
 	total, _, _ := b.Total()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO payment_batches (id, month, created_on, sent_on, return_on, items, total, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET month = excluded.month, created_on = excluded.created_on,
+		VALUES (?, ?, ?, ?, ?, ?, ?, enc(?)) ON CONFLICT (id) DO UPDATE SET month = excluded.month, created_on = excluded.created_on,
 		sent_on = excluded.sent_on, return_on = excluded.return_on, items = excluded.items, total = excluded.total,
 		data = excluded.data`, b.ID, b.Month, b.CreatedOn.String(), b.SentOn.String(), b.ReturnOn.String(), len(b.Items),
 		int64(total), string(data)); err != nil {
@@ -57,7 +57,7 @@ func refoldBatch(ctx context.Context, tx *sql.Tx, id string) error {
 		d, _ := json.Marshal(it)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO payment_items (batch_id, seq, case_id, household_id, program, month,
 			payee_name, payee_id, account, amount, status, reason, paid_amount, requeued_from, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, b.ID, it.Seq, it.CaseID, it.HouseholdID, string(it.Program),
+			VALUES (?, ?, ?, ?, ?, ?, enc(?), enc(?), enc(?), ?, ?, ?, ?, ?, enc(?))`, b.ID, it.Seq, it.CaseID, it.HouseholdID, string(it.Program),
 			it.Month, it.PayeeName, it.PayeeID, it.Account, int64(it.Amount), string(it.Status), it.Reason,
 			int64(it.PaidAmount), it.RequeuedFrom, string(d)); err != nil {
 			return fmt.Errorf("save batch %s item %d: %w", id, it.Seq, err)
@@ -140,7 +140,7 @@ func (s *Store) GenerateBatch(ctx context.Context, actor app.Actor, month string
 
 // unrequeuedFailures lists failed items not yet put into a later batch.
 func (s *Store) unrequeuedFailures(ctx context.Context) ([]app.PaymentItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT i.batch_id, i.data FROM payment_items i WHERE i.status = 'failed'
+	rows, err := s.db.QueryContext(ctx, `SELECT i.batch_id, dec(i.data) FROM payment_items i WHERE i.status = 'failed'
 		AND NOT EXISTS (SELECT 1 FROM payment_items r WHERE r.requeued_from = i.batch_id || '#' || i.seq)
 		ORDER BY i.month, i.batch_id, i.seq`)
 	if err != nil {
@@ -166,7 +166,7 @@ func (s *Store) unrequeuedFailures(ctx context.Context) ([]app.PaymentItem, erro
 // Batch loads a payment batch with its items.
 func (s *Store) Batch(ctx context.Context, id string) (*app.PaymentBatch, error) {
 	var data string
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM payment_batches WHERE id = ?`, id).Scan(&data)
+	err := s.db.QueryRowContext(ctx, `SELECT dec(data) FROM payment_batches WHERE id = ?`, id).Scan(&data)
 	if err == sql.ErrNoRows {
 		return nil, app.Errorf(app.ENOTFOUND, "未找到该发放批次")
 	}
@@ -177,7 +177,7 @@ func (s *Store) Batch(ctx context.Context, id string) (*app.PaymentBatch, error)
 	if err := json.Unmarshal([]byte(data), &b); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT data FROM payment_items WHERE batch_id = ? ORDER BY seq`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT dec(data) FROM payment_items WHERE batch_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -400,9 +400,9 @@ func (s *Store) ReserveReport(ctx context.Context, year int) (ReserveReport, err
 		return r, err
 	}
 	r.Received = app.Money(rec)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.household_id, h.head_name, json_extract(c.data, '$.decided_on'), c.amount
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.household_id, dec(h.head_name), json_extract(dec(c.data), '$.decided_on'), c.amount
 		FROM cases c JOIN households h ON h.id = c.household_id WHERE c.program = 'temporary'
-		AND json_extract(c.data, '$.county_grant') IS NOT 1 AND substr(json_extract(c.data, '$.decided_on'), 1, 4) = ?
+		AND json_extract(dec(c.data), '$.county_grant') IS NOT 1 AND substr(json_extract(dec(c.data), '$.decided_on'), 1, 4) = ?
 		AND c.state IN ('approved', 'paid', 'paid_first', 'archived') ORDER BY 4, c.id`, y)
 	if err != nil {
 		return r, err
@@ -460,7 +460,7 @@ func (s *Store) FundAnomalies(ctx context.Context, month string) ([]app.Anomaly,
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT batch_id, data FROM payment_items WHERE status <> 'failed'`
+	q := `SELECT batch_id, dec(data) FROM payment_items WHERE status <> 'failed'`
 	var args []any
 	if month != "" {
 		q, args = q+` AND month = ?`, append(args, month)
@@ -564,7 +564,7 @@ func (s *Store) FundAnomalies(ctx context.Context, month string) ([]app.Anomaly,
 
 	// 发放 steps in the log, and which cases have an approval event.
 	approved := map[string]bool{}
-	erows, err := s.db.QueryContext(ctx, `SELECT household_id, case_id, payload FROM events WHERE type = ? AND case_id <> ''`,
+	erows, err := s.db.QueryContext(ctx, `SELECT household_id, case_id, dec(payload) FROM events WHERE type = ? AND case_id <> ''`,
 		app.EventCaseStep)
 	if err != nil {
 		return nil, err

@@ -85,7 +85,7 @@ func refoldLead(ctx context.Context, tx *sql.Tx, id string, fc app.FoldContext) 
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO leads (id, township_code, source, received_on, mode, assignee, state,
 		deadline, subject_household, subject_name, result, recovered, concluded_on, closed_on, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, enc(?), ?, ?, ?, ?, enc(?))
 		ON CONFLICT (id) DO UPDATE SET township_code = excluded.township_code, source = excluded.source,
 		received_on = excluded.received_on, mode = excluded.mode, assignee = excluded.assignee, state = excluded.state,
 		deadline = excluded.deadline, subject_household = excluded.subject_household, subject_name = excluded.subject_name,
@@ -174,7 +174,7 @@ func (s *Store) LeadStep(ctx context.Context, actor app.Actor, leadID string, a 
 // detail screen of the office that handles it).
 func (s *Store) Lead(ctx context.Context, id string) (*app.Lead, error) {
 	var data string
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM leads WHERE id = ?`, id).Scan(&data)
+	err := s.db.QueryRowContext(ctx, `SELECT dec(data) FROM leads WHERE id = ?`, id).Scan(&data)
 	if err == sql.ErrNoRows {
 		return nil, app.Errorf(app.ENOTFOUND, "未找到该问题线索")
 	}
@@ -251,7 +251,7 @@ func (s *Store) Leads(ctx context.Context, f LeadFilter) ([]LeadRow, error) {
 	if !f.To.IsZero() {
 		add(`received_on <= ?`, f.To.String())
 	}
-	q := `SELECT data FROM leads`
+	q := `SELECT dec(data) FROM leads`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}

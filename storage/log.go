@@ -97,14 +97,16 @@ func lastOwnEvent(ctx context.Context, tx *sql.Tx, deviceID string) (int64, stri
 	return seq, hash, nil
 }
 
+// eventColumns reads an event; the payload is sealed on disk (insertEvent).
 const eventColumns = `id, device_id, device_seq, type, household_id, case_id, township_code, village_code,
-	schema_v, hlc, actor_id, actor_name, actor_role, payload, prev_hash, hash`
+	schema_v, hlc, actor_id, actor_name, actor_role, dec(payload), prev_hash, hash`
 
 // insertEvent stores an event unless one with the same id is there already;
 // it reports whether the event was new.
 func insertEvent(ctx context.Context, st *stmtCache, e *app.Event) (bool, error) {
-	res, err := st.execResult(ctx, `INSERT INTO events (`+eventColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+	res, err := st.execResult(ctx, `INSERT INTO events (id, device_id, device_seq, type, household_id, case_id,
+		township_code, village_code, schema_v, hlc, actor_id, actor_name, actor_role, payload, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, enc(?), ?, ?) ON CONFLICT (id) DO NOTHING`,
 		e.ID, e.DeviceID, e.DeviceSeq, e.Type, e.HouseholdID, e.CaseID, e.TownshipCode, e.VillageCode,
 		e.SchemaV, e.HLC.String(), e.Actor.UserID, e.Actor.Name, string(e.Actor.Role), []byte(e.Payload),
 		e.PrevHash, e.Hash)

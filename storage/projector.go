@@ -252,7 +252,7 @@ func loadFoldContext(ctx context.Context, q querier) (app.FoldContext, error) {
 func loadAggregate(ctx context.Context, tx *sql.Tx, hid string) (*app.Aggregate, string, error) {
 	agg := app.NewAggregate(hid)
 	var data, lastKey string
-	err := tx.QueryRowContext(ctx, `SELECT data, last_key FROM households WHERE id = ?`, hid).Scan(&data, &lastKey)
+	err := tx.QueryRowContext(ctx, `SELECT dec(data), last_key FROM households WHERE id = ?`, hid).Scan(&data, &lastKey)
 	if err == sql.ErrNoRows {
 		return agg, "", nil
 	}
@@ -263,7 +263,7 @@ func loadAggregate(ctx context.Context, tx *sql.Tx, hid string) (*app.Aggregate,
 	if err := json.Unmarshal([]byte(data), &agg.Household); err != nil {
 		return nil, "", fmt.Errorf("load household %s: %w", hid, err)
 	}
-	if err := loadRows(ctx, tx, `SELECT data FROM members WHERE household_id = ? ORDER BY rowid`, hid, func(b []byte) error {
+	if err := loadRows(ctx, tx, `SELECT dec(data) FROM members WHERE household_id = ? ORDER BY rowid`, hid, func(b []byte) error {
 		var m app.Member
 		err := json.Unmarshal(b, &m)
 		agg.Household.Members = append(agg.Household.Members, m)
@@ -271,7 +271,7 @@ func loadAggregate(ctx context.Context, tx *sql.Tx, hid string) (*app.Aggregate,
 	}); err != nil {
 		return nil, "", err
 	}
-	if err := loadRows(ctx, tx, `SELECT data FROM cases WHERE household_id = ?`, hid, func(b []byte) error {
+	if err := loadRows(ctx, tx, `SELECT dec(data) FROM cases WHERE household_id = ?`, hid, func(b []byte) error {
 		var c app.Case
 		err := json.Unmarshal(b, &c)
 		agg.Cases[c.ID] = &c

@@ -10,7 +10,7 @@ import (
 const MetaPurgedAt = "purged_at"
 
 // Purge deletes every record of people from this device: the event log,
-// attachments, every projection and the local users, keeping only the device
+// attachments, every projection, the local users and every wrapped data key, keeping only the device
 // identity and a note of when it happened. It then rewrites the file and
 // truncates the WAL so the deleted pages do not linger on disk. It is what a
 // revoked (lost or stolen) device does at its next contact with the county.
@@ -18,7 +18,7 @@ func (s *Store) Purge(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rows, err := s.db.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table'
-		AND name NOT IN ('meta', 'positions') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'members_fts_%'
+		AND name NOT IN ('meta', 'positions') AND name NOT LIKE 'sqlite_%'
 		AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'`)
 	if err != nil {
 		return fmt.Errorf("purge: %w", err)
@@ -41,7 +41,7 @@ func (s *Store) Purge(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return err
 	}
-	for _, t := range append([]string{"members_fts"}, tables...) {
+	for _, t := range tables {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM "`+t+`"`); err != nil {
 			return fmt.Errorf("purge %s: %w", t, err)
 		}
@@ -55,6 +55,10 @@ func (s *Store) Purge(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("purge: %w", err)
 	}
+	// The wrapped keys went with the users and the meta rows; the key in
+	// memory goes now, so nothing sealed could be opened again.
+	s.keys.lock()
+	s.names.reset()
 	for _, q := range []string{`PRAGMA secure_delete = ON`, `VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("purge: %s: %w", q, err)

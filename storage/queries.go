@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"jiuzhu/app"
 )
@@ -83,13 +82,13 @@ type CaseFilter struct {
 	Offset      int
 }
 
-// where renders the filter's conditions on cases c (and its household's
+// caseWhere renders the filter's conditions on cases c (and its household's
 // members) as a WHERE clause, "" when it selects everything.
-func (f CaseFilter) where() (string, []any, error) {
+func (s *Store) caseWhere(ctx context.Context, f CaseFilter) (string, []any, error) {
 	var where []string
 	var args []any
 	if f.Query != "" {
-		cond, qargs, err := memberMatch(f.Query)
+		cond, qargs, err := s.memberMatch(ctx, f.Query)
 		if err != nil {
 			return "", nil, err
 		}
@@ -116,13 +115,13 @@ func (f CaseFilter) where() (string, []any, error) {
 
 // Cases lists cases with their household head.
 func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
-	where, args, err := f.where()
+	where, args, err := s.caseWhere(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT c.id, c.household_id, c.program, c.state, h.head_name, h.head_id, c.village_code, h.village_name,
+	q := `SELECT c.id, c.household_id, c.program, c.state, dec(h.head_name), dec(h.head_id), c.village_code, h.village_name,
 		h.members, c.amount, c.applied_on, c.next_step, c.next_due FROM cases c JOIN households h ON h.id = c.household_id` + where
-	order := map[string]string{"applied": "c.applied_on", "due": "c.next_due = '', c.next_due", "name": "h.head_name",
+	order := map[string]string{"applied": "c.applied_on", "due": "c.next_due = '', c.next_due", "name": "dec(h.head_name)",
 		"amount": "c.amount", "village": "c.village_code", "state": "c.state", "program": "c.program"}[f.Sort]
 	if order == "" {
 		order, f.Desc = "c.applied_on", !f.Desc
@@ -156,41 +155,6 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 	return out, rows.Err()
 }
 
-// memberMatch builds the condition on members m for a search query: an ID
-// fragment (3+ digits) or a name fragment of any length.
-func memberMatch(query string) (string, []any, error) {
-	q := strings.TrimSpace(query)
-	if isIDFragment(q) {
-		q = strings.ToUpper(app.NormalizeID(q))
-		if len(q) < 3 {
-			return "", nil, app.FieldErrorf("搜索", "按身份证号搜索请至少输入3位")
-		}
-		return `m.rowid IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ?)`, []any{ftsPhrase(q)}, nil
-	}
-	switch n := utf8.RuneCountInString(q); {
-	case n == 0:
-		return "1", nil, nil
-	case n <= 2:
-		return `m.rowid IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ?)`, []any{ftsPhrase(shortGram(q))}, nil
-	default:
-		return `m.rowid IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ?)`, []any{ftsPhrase(q)}, nil
-	}
-}
-
-func ftsPhrase(q string) string { return `"` + strings.ReplaceAll(q, `"`, `""`) + `"` }
-
-func isIDFragment(q string) bool {
-	if q == "" {
-		return false
-	}
-	for _, r := range app.NormalizeID(q) {
-		if (r < '0' || r > '9') && r != 'X' {
-			return false
-		}
-	}
-	return true
-}
-
 // MemberRow is a search hit on a person.
 type MemberRow struct {
 	MemberID    string       `json:"member_id"`
@@ -206,7 +170,7 @@ type MemberRow struct {
 
 // SearchMembers finds people by name or ID fragment, optionally in one village.
 func (s *Store) SearchMembers(ctx context.Context, query, village string, limit int) ([]MemberRow, error) {
-	cond, args, err := memberMatch(query)
+	cond, args, err := s.memberMatch(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +187,8 @@ func (s *Store) SearchMembers(ctx context.Context, query, village string, limit 
 	return queryMembers(ctx, s.db, q, args...)
 }
 
-const memberRowColumns = `m.id, m.household_id, m.name, m.id_number, m.relation, m.sex, m.birth, h.village_name, h.head_name`
+const memberRowColumns = `m.id, m.household_id, dec(m.name), dec(m.id_number), m.relation, m.sex, m.birth, h.village_name,
+	dec(h.head_name)`
 
 func queryMembers(ctx context.Context, q querier, query string, args ...any) ([]MemberRow, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -247,7 +212,7 @@ func queryMembers(ctx context.Context, q querier, query string, args ...any) ([]
 // person with this ID number is registered: the duplicate-person warning.
 func (s *Store) PersonElsewhere(ctx context.Context, idNumber, exceptHousehold string) ([]MemberRow, error) {
 	return queryMembers(ctx, s.db, `SELECT `+memberRowColumns+` FROM members m JOIN households h ON h.id = m.household_id
-		WHERE m.id_number = ? AND m.household_id <> ?`, idNumber, exceptHousehold)
+		WHERE m.id_hash = idx(?) AND m.household_id <> ?`, idNumber, exceptHousehold)
 }
 
 // Count is a number of cases by program and state.
@@ -307,7 +272,7 @@ func (s *Store) Conflicts(ctx context.Context, openOnly bool) ([]app.Conflict, e
 
 func queryConflicts(ctx context.Context, q querier, where string, args ...any) ([]app.Conflict, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, household_id, case_id, kind, subject, target, kept_event, other_event,
-		kept_value, other_value, resolution, resolved_by, resolved_hlc FROM conflicts `+where+` ORDER BY id`, args...)
+		dec(kept_value), dec(other_value), resolution, resolved_by, resolved_hlc FROM conflicts `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query conflicts: %w", err)
 	}
@@ -334,7 +299,7 @@ func (s *Store) Attachments(ctx context.Context, caseID string) ([]app.Attachmen
 }
 
 func queryAttachments(ctx context.Context, q querier, where string, args ...any) ([]app.Attachment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT event_id, household_id, case_id, sha256, name, mime, size, note, added_by, hlc
+	rows, err := q.QueryContext(ctx, `SELECT event_id, household_id, case_id, sha256, dec(name), mime, size, dec(note), added_by, hlc
 		FROM attachments `+where+` ORDER BY hlc, event_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query attachments: %w", err)

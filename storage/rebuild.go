@@ -11,21 +11,23 @@ import (
 )
 
 // projectionTables are dumped, in this order, by ProjectionHash; the search
-// indexes are left out because they are keyed by SQLite rowids, which a
-// rebuild may assign differently while the content stays the same.
+// change list is left out because it is keyed by SQLite rowids, which a
+// rebuild may assign differently while the content stays the same. Sealed
+// columns are dumped opened: sealing the same value twice gives different
+// text.
 var projectionTables = []struct{ name, columns, order string }{
-	{"households", "id, township_code, village_code, village_name, head_name, head_id, members, data, last_key", "id"},
-	{"members", "id, household_id, name, id_number, relation, sex, birth, data", "id"},
-	{"cases", "id, household_id, program, state, village_code, applied_on, amount, next_step, next_due, data", "id"},
+	{"households", "id, township_code, village_code, village_name, dec(head_name), dec(head_id), members, dec(data), last_key", "id"},
+	{"members", "id, household_id, dec(name), dec(id_number), id_hash, relation, sex, birth, dec(data)", "id"},
+	{"cases", "id, household_id, program, state, village_code, applied_on, amount, next_step, next_due, dec(data)", "id"},
 	{"field_versions", "household_id, target, field, event_id", "household_id, target, field"},
-	{"conflicts", "id, household_id, case_id, kind, subject, target, kept_event, other_event, kept_value, other_value, resolution, resolved_by, resolved_hlc", "id"},
-	{"attachments", "event_id, household_id, case_id, sha256, name, mime, size, note, added_by, hlc", "event_id"},
+	{"conflicts", "id, household_id, case_id, kind, subject, target, kept_event, other_event, dec(kept_value), dec(other_value), resolution, resolved_by, resolved_hlc", "id"},
+	{"attachments", "event_id, household_id, case_id, sha256, dec(name), mime, size, dec(note), added_by, hlc", "event_id"},
 	{"rule_sets", "effective_from, version, data", "effective_from"},
 	{"calendar", "date, name, working", "date"},
-	{"leads", "id, township_code, source, received_on, mode, assignee, state, deadline, subject_household, subject_name, result, recovered, concluded_on, closed_on, data", "id"},
-	{"payment_batches", "id, month, created_on, sent_on, return_on, items, total, data", "id"},
-	{"payment_items", "batch_id, seq, case_id, household_id, program, month, payee_name, payee_id, account, amount, status, reason, paid_amount, requeued_from, data", "batch_id, seq"},
-	{"reserve_receipts", "event_id, date, amount, note, added_by", "event_id"},
+	{"leads", "id, township_code, source, received_on, mode, assignee, state, deadline, subject_household, dec(subject_name), result, recovered, concluded_on, closed_on, dec(data)", "id"},
+	{"payment_batches", "id, month, created_on, sent_on, return_on, items, total, dec(data)", "id"},
+	{"payment_items", "batch_id, seq, case_id, household_id, program, month, dec(payee_name), dec(payee_id), dec(account), amount, status, reason, paid_amount, requeued_from, dec(data)", "batch_id, seq"},
+	{"reserve_receipts", "event_id, date, amount, dec(note), added_by", "event_id"},
 }
 
 // ProjectionHash is a SHA-256 over the content of every projection table in
@@ -88,7 +90,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) err
 }
 
 func rebuildTx(ctx context.Context, tx *sql.Tx, progress func(done, total int)) error {
-	for _, t := range []string{"members_fts", "members", "cases", "field_versions", "conflicts", "attachments", "households",
+	for _, t := range []string{"members", "cases", "field_versions", "conflicts", "attachments", "households",
 		"rule_sets", "calendar", "leads", "payment_items", "payment_batches", "reserve_receipts"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("rebuild: clear %s: %w", t, err)

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
-	"unicode/utf8"
 
 	"jiuzhu/app"
 )
@@ -18,10 +16,6 @@ import (
 func saveAggregate(ctx context.Context, st *stmtCache, agg *app.Aggregate, lastKey string, fc app.FoldContext, fresh bool) error {
 	hid := agg.Household.ID
 	if !fresh {
-		// The search indexes are keyed by member rowid: clear them before the rows go.
-		if err := st.exec(ctx, `DELETE FROM members_fts WHERE rowid IN (SELECT rowid FROM members WHERE household_id = ?)`, hid); err != nil {
-			return fmt.Errorf("save household %s: clear search index: %w", hid, err)
-		}
 		for _, table := range []string{"members", "cases", "field_versions", "conflicts", "attachments"} {
 			if err := st.exec(ctx, `DELETE FROM `+table+` WHERE household_id = ?`, hid); err != nil {
 				return fmt.Errorf("save household %s: clear %s: %w", hid, table, err)
@@ -41,7 +35,7 @@ func saveAggregate(ctx context.Context, st *stmtCache, agg *app.Aggregate, lastK
 	}
 	head, _ := agg.Household.Head()
 	err = st.exec(ctx, `INSERT INTO households (id, township_code, village_code, village_name, head_name,
-		head_id, members, data, last_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		head_id, members, data, last_key) VALUES (?, ?, ?, ?, enc(?), enc(?), ?, enc(?), ?)
 		ON CONFLICT (id) DO UPDATE SET township_code = excluded.township_code, village_code = excluded.village_code,
 		village_name = excluded.village_name, head_name = excluded.head_name, head_id = excluded.head_id,
 		members = excluded.members, data = excluded.data, last_key = excluded.last_key`,
@@ -55,17 +49,11 @@ func saveAggregate(ctx context.Context, st *stmtCache, agg *app.Aggregate, lastK
 		if info, err := app.ParseID(m.IDNumber); err == nil {
 			sex, birth = string(info.Sex), info.Birth.String()
 		}
-		res, err := st.execResult(ctx, `INSERT INTO members (id, household_id, name, id_number, relation, sex, birth, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, hid, m.Name, m.IDNumber, string(m.Relation), sex, birth, string(md))
+		err := st.exec(ctx, `INSERT INTO members (id, household_id, name, id_number, id_hash, relation, sex, birth, data)
+			VALUES (?, ?, enc(?), enc(?), idx(?), ?, ?, ?, enc(?))`,
+			m.ID, hid, m.Name, m.IDNumber, m.IDNumber, string(m.Relation), sex, birth, string(md))
 		if err != nil {
 			return fmt.Errorf("save member of household %s: %w", hid, err)
-		}
-		rowid, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		if err := indexMember(ctx, st, rowid, m.Name, m.IDNumber); err != nil {
-			return fmt.Errorf("index member of household %s: %w", hid, err)
 		}
 	}
 	for _, id := range agg.CaseIDs() {
@@ -88,44 +76,20 @@ func saveAggregate(ctx context.Context, st *stmtCache, agg *app.Aggregate, lastK
 	for _, c := range agg.Conflicts {
 		if err := st.exec(ctx, `INSERT INTO conflicts (id, household_id, case_id, kind, subject, target,
 			kept_event, other_event, kept_value, other_value, resolution, resolved_by, resolved_hlc)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.HouseholdID, c.CaseID, c.Kind, c.Subject, c.Target,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, enc(?), enc(?), ?, ?, ?)`, c.ID, c.HouseholdID, c.CaseID, c.Kind, c.Subject, c.Target,
 			c.KeptEvent, c.OtherEvent, c.KeptValue, c.OtherValue, c.Resolution, c.ResolvedBy, hlcText(c.ResolvedHLC)); err != nil {
 			return fmt.Errorf("save conflict: %w", err)
 		}
 	}
 	for _, a := range agg.Attachments {
 		if err := st.exec(ctx, `INSERT INTO attachments (event_id, household_id, case_id, sha256, name, mime,
-			size, note, added_by, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.EventID, a.HouseholdID, a.CaseID, a.SHA256,
+			size, note, added_by, hlc) VALUES (?, ?, ?, ?, enc(?), ?, ?, enc(?), ?, ?)`, a.EventID, a.HouseholdID, a.CaseID, a.SHA256,
 			a.Name, a.MIME, a.Size, a.Note, a.AddedBy, a.HLC.String()); err != nil {
 			return fmt.Errorf("save attachment: %w", err)
 		}
 	}
 	return nil
 }
-
-// indexMember adds a member to the search index (see members_fts in the
-// first migration for why short pieces of the name are padded).
-func indexMember(ctx context.Context, st *stmtCache, rowid int64, name, idNumber string) error {
-	return st.exec(ctx, `INSERT INTO members_fts (rowid, text) VALUES (?, ?)`, rowid, searchText(name, idNumber))
-}
-
-func searchText(name, idNumber string) string {
-	var b strings.Builder
-	b.WriteString(name)
-	b.WriteByte(' ')
-	b.WriteString(idNumber)
-	r := []rune(name)
-	for i := range r {
-		for n := 1; n <= 2 && i+n <= len(r); n++ {
-			b.WriteByte(' ')
-			b.WriteString(shortGram(string(r[i : i+n])))
-		}
-	}
-	return b.String()
-}
-
-// shortGram pads a 1- or 2-character query to the trigram indexed for it.
-func shortGram(q string) string { return q + strings.Repeat("#", 3-utf8.RuneCountInString(q)) }
 
 func saveCase(ctx context.Context, st *stmtCache, c *app.Case, village string, fc app.FoldContext) error {
 	data, err := json.Marshal(c)
@@ -137,7 +101,7 @@ func saveCase(ctx context.Context, st *stmtCache, c *app.Case, village string, f
 		step, due = string(d.Step), d.Due.String()
 	}
 	err = st.exec(ctx, `INSERT INTO cases (id, household_id, program, state, village_code, applied_on, amount,
-		next_step, next_due, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		next_step, next_due, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, enc(?))
 		ON CONFLICT (id) DO UPDATE SET state = excluded.state, amount = excluded.amount, next_step = excluded.next_step,
 		next_due = excluded.next_due, data = excluded.data, village_code = excluded.village_code`,
 		c.ID, c.HouseholdID, string(c.Program), string(c.State), village, c.AppliedOn.String(), int64(c.Amount),
@@ -151,7 +115,7 @@ func saveCase(ctx context.Context, st *stmtCache, c *app.Case, village string, f
 // recomputeDeadlines updates every case's next deadline after the rules or
 // the calendar changed.
 func recomputeDeadlines(ctx context.Context, tx *sql.Tx, fc app.FoldContext) error {
-	rows, err := tx.QueryContext(ctx, `SELECT data, village_code FROM cases ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT dec(data), village_code FROM cases ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("recompute deadlines: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 // FrozenLedger returns the figures stored when month was reported (ok false
 // if the month was never frozen).
 func (s *Store) FrozenLedger(ctx context.Context, month string) (figures []byte, frozenAt string, ok bool, err error) {
-	err = s.db.QueryRowContext(ctx, `SELECT figures, frozen_at FROM ledger_months WHERE township_code = ? AND month = ?`,
+	err = s.db.QueryRowContext(ctx, `SELECT dec(figures), frozen_at FROM ledger_months WHERE township_code = ? AND month = ?`,
 		s.device.TownshipCode, month).Scan(&figures, &frozenAt)
 	if err == sql.ErrNoRows {
 		return nil, "", false, nil
@@ -28,7 +28,7 @@ func (s *Store) FrozenLedger(ctx context.Context, month string) (figures []byte,
 // frozen, possibly by a concurrent export).
 func (s *Store) FreezeLedger(ctx context.Context, actor app.Actor, month string, figures []byte) ([]byte, error) {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO ledger_months (township_code, month, figures, frozen_at, frozen_by)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, s.device.TownshipCode, month, string(figures),
+		VALUES (?, ?, enc(?), ?, ?) ON CONFLICT DO NOTHING`, s.device.TownshipCode, month, string(figures),
 		s.now().In(chinaTime).Format(time.RFC3339), actor.Name)
 	if err != nil {
 		return nil, fmt.Errorf("freeze ledger %s: %w", month, err)
@@ -85,7 +85,7 @@ type RegisteredPerson struct {
 // registered in two households has two entries): imports and cross-checks
 // match whole files against it in one query.
 func (s *Store) RegisteredIDs(ctx context.Context) (map[string][]RegisteredPerson, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.id_number, m.household_id, m.id, m.name, h.head_id, h.village_code,
+	rows, err := s.db.QueryContext(ctx, `SELECT dec(m.id_number), m.household_id, m.id, dec(m.name), dec(h.head_id), h.village_code,
 		h.village_name FROM members m JOIN households h ON h.id = m.household_id`)
 	if err != nil {
 		return nil, fmt.Errorf("read registered ids: %w", err)

@@ -78,7 +78,7 @@ func (s *Store) AddWorklistItems(ctx context.Context, actor app.Actor, items []W
 			return 0, fmt.Errorf("worklist: bad kind %q", it.Kind)
 		}
 		var existing string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM worklist_items WHERE source = ? AND kind = ? AND id_number = ?
+		err := tx.QueryRowContext(ctx, `SELECT id FROM worklist_items WHERE source = ? AND kind = ? AND id_hash = idx(?)
 			AND status = 'open'`, it.Source, it.Kind, it.IDNumber).Scan(&existing)
 		if err == nil {
 			it.ID = existing
@@ -88,9 +88,10 @@ func (s *Store) AddWorklistItems(ctx context.Context, actor app.Actor, items []W
 			return 0, fmt.Errorf("worklist: %w", err)
 		}
 		it.ID, it.CreatedOn, it.CreatedBy, it.Status = app.NewID(), today, actor.Name, "open"
-		if _, err := tx.ExecContext(ctx, `INSERT INTO worklist_items (id, source, kind, id_number, name, household_id,
-			village_code, village_name, reason, detail, file, created_on, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			it.ID, it.Source, it.Kind, it.IDNumber, it.Name, it.HouseholdID, it.VillageCode, it.VillageName, it.Reason,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO worklist_items (id, source, kind, id_number, id_hash, name, household_id,
+			village_code, village_name, reason, detail, file, created_on, created_by)
+			VALUES (?, ?, ?, enc(?), idx(?), enc(?), ?, ?, ?, ?, enc(?), ?, ?, ?)`,
+			it.ID, it.Source, it.Kind, it.IDNumber, it.IDNumber, it.Name, it.HouseholdID, it.VillageCode, it.VillageName, it.Reason,
 			it.Detail, it.File, it.CreatedOn, it.CreatedBy); err != nil {
 			return 0, fmt.Errorf("worklist: add: %w", err)
 		}
@@ -125,7 +126,7 @@ func (s *Store) CloseWorklistItem(ctx context.Context, actor app.Actor, id, resu
 	if status != "open" {
 		return app.Errorf(app.ECONFLICT, "该核查事项已办结，不能重复办结")
 	}
-	_, err = s.db.ExecContext(ctx, `UPDATE worklist_items SET status = 'closed', result = ?, result_note = ?,
+	_, err = s.db.ExecContext(ctx, `UPDATE worklist_items SET status = 'closed', result = ?, result_note = enc(?),
 		closed_on = ?, closed_by = ? WHERE id = ? AND status = 'open'`, result, strings.TrimSpace(note), on.String(), actor.Name, id)
 	return err
 }
@@ -137,8 +138,8 @@ type WorklistFilter struct {
 
 // WorklistItems lists items, oldest first.
 func (s *Store) WorklistItems(ctx context.Context, f WorklistFilter) ([]WorklistItem, error) {
-	q := `SELECT id, source, kind, id_number, name, household_id, village_code, village_name, reason, detail, file,
-		created_on, created_by, status, result, result_note, closed_on, closed_by FROM worklist_items WHERE 1`
+	q := `SELECT id, source, kind, dec(id_number), dec(name), household_id, village_code, village_name, reason, dec(detail),
+		file, created_on, created_by, status, result, dec(result_note), closed_on, closed_by FROM worklist_items WHERE 1`
 	var args []any
 	for _, c := range []struct{ col, v string }{{"source", f.Source}, {"kind", f.Kind}, {"status", f.Status}} {
 		if c.v != "" {

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"jiuzhu/app"
+	"jiuzhu/vault"
 )
 
 // Device is the identity of this installation, fixed at init.
@@ -29,6 +31,9 @@ type Store struct {
 	mu    stdsync.Mutex // serialises appends: device_seq and the hash chain are gap-free
 	clock *app.Clock
 	now   func() time.Time
+
+	keys  *keyring   // the data key while a user is signed in (see keyring.go)
+	names *nameIndex // name and ID number search, in memory (see search.go)
 }
 
 // ErrNotInitialised is returned by Open for a file that `jiuzhu init` has not set up.
@@ -42,21 +47,26 @@ func Init(ctx context.Context, path string, d Device) (*Store, error) {
 	if _, err := os.Stat(path); err == nil {
 		return nil, app.Errorf(app.ECONFLICT, "数据库文件 %s 已存在，不能重复初始化", path)
 	}
-	db, err := OpenDB(ctx, path)
+	keys := &keyring{}
+	db, err := openDB(ctx, path, keys)
 	if err != nil {
 		return nil, err
 	}
 	if d.ID == "" {
 		d.ID = app.NewID()
 	}
+	// Until the first user is created the data key sits in the clear
+	// (data_key_open): a device without users is not protected, and says so.
+	key := vault.NewKey()
 	_, err = db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES
-		('device_id', ?), ('device_name', ?), ('township_code', ?), ('township_name', ?)`,
-		d.ID, d.Name, d.TownshipCode, d.TownshipName)
+		('device_id', ?), ('device_name', ?), ('township_code', ?), ('township_name', ?),
+		('data_key_id', ?), ('data_key_open', ?)`,
+		d.ID, d.Name, d.TownshipCode, d.TownshipName, key.ID(), base64.StdEncoding.EncodeToString(key[:]))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("init: %w", err)
 	}
-	return newStore(ctx, db, path)
+	return newStore(ctx, db, path, keys)
 }
 
 // Open opens an initialised device database.
@@ -64,15 +74,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := OpenDB(ctx, path)
+	keys := &keyring{}
+	db, err := openDB(ctx, path, keys)
 	if err != nil {
 		return nil, err
 	}
-	return newStore(ctx, db, path)
+	return newStore(ctx, db, path, keys)
 }
 
-func newStore(ctx context.Context, db *sql.DB, path string) (*Store, error) {
-	s := &Store{db: db, path: path, now: time.Now}
+func newStore(ctx context.Context, db *sql.DB, path string, keys *keyring) (*Store, error) {
+	s := &Store{db: db, path: path, now: time.Now, keys: keys, names: &nameIndex{}}
 	var err error
 	if s.device.ID, err = s.Meta(ctx, "device_id"); err != nil {
 		db.Close()
@@ -85,6 +96,10 @@ func newStore(ctx context.Context, db *sql.DB, path string) (*Store, error) {
 	s.device.Name, _ = s.Meta(ctx, "device_name")
 	s.device.TownshipCode, _ = s.Meta(ctx, "township_code")
 	s.device.TownshipName, _ = s.Meta(ctx, "township_name")
+	if err := s.unlockOpenKey(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	var last sql.NullString
 	if err := db.QueryRowContext(ctx, `SELECT max(hlc) FROM events`).Scan(&last); err != nil {
 		db.Close()

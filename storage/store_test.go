@@ -253,7 +253,7 @@ func TestTamperedEventFailsCheck(t *testing.T) {
 	if _, _, err := s.RegisterHousehold(ctx, liaison, household(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB().Exec(`UPDATE events SET payload = CAST(replace(CAST(payload AS TEXT), '张兰', '张三') AS BLOB) WHERE type = 'household.registered'`); err != nil {
+	if _, err := s.DB().Exec(`UPDATE events SET payload = enc(CAST(replace(CAST(dec(payload) AS TEXT), '张兰', '张三') AS BLOB)) WHERE type = 'household.registered'`); err != nil {
 		t.Fatal(err)
 	}
 	r, err := s.Check(ctx)
@@ -294,12 +294,14 @@ func dumpAll(t *testing.T, db *sql.DB) string {
 	t.Helper()
 	var b strings.Builder
 	for _, q := range []string{
-		`SELECT id, township_code, village_code, village_name, head_name, head_id, members, data, last_key FROM households ORDER BY id`,
-		`SELECT id, household_id, name, id_number, relation, sex, birth, data FROM members ORDER BY id`,
-		`SELECT id, household_id, program, state, village_code, applied_on, amount, next_step, next_due, data FROM cases ORDER BY id`,
-		`SELECT * FROM field_versions ORDER BY 1, 2, 3`, `SELECT * FROM conflicts ORDER BY id`,
-		`SELECT * FROM attachments ORDER BY event_id`, `SELECT * FROM rule_sets ORDER BY 1`, `SELECT * FROM calendar ORDER BY 1`,
-		`SELECT count(*) FROM members_fts`,
+		`SELECT id, township_code, village_code, village_name, dec(head_name), dec(head_id), members, dec(data), last_key FROM households ORDER BY id`,
+		`SELECT id, household_id, dec(name), dec(id_number), id_hash, relation, sex, birth, dec(data) FROM members ORDER BY id`,
+		`SELECT id, household_id, program, state, village_code, applied_on, amount, next_step, next_due, dec(data) FROM cases ORDER BY id`,
+		`SELECT * FROM field_versions ORDER BY 1, 2, 3`,
+		`SELECT id, household_id, case_id, kind, subject, target, kept_event, other_event, dec(kept_value), dec(other_value),
+			resolution, resolved_by, resolved_hlc FROM conflicts ORDER BY id`,
+		`SELECT event_id, household_id, case_id, sha256, dec(name), mime, size, dec(note), added_by, hlc FROM attachments ORDER BY event_id`,
+		`SELECT * FROM rule_sets ORDER BY 1`, `SELECT * FROM calendar ORDER BY 1`,
 	} {
 		rows, err := db.Query(q)
 		if err != nil {

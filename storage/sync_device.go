@@ -108,7 +108,7 @@ func (s *Store) ApplyPulled(ctx context.Context, events []app.Event, rejections 
 			continue // kept in the log; nothing to show
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO county_conflicts (id, household_id, member_name, id_number,
-			other_township, other_household, other_village, reason, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			other_township, other_household, other_village, reason, hlc) VALUES (?, ?, enc(?), enc(?), ?, ?, ?, enc(?), ?)
 			ON CONFLICT (id) DO NOTHING`, e.ID, e.HouseholdID, c.MemberName, c.IDNumber, c.OtherTownship,
 			c.OtherHousehold, c.OtherVillage, c.Reason, e.HLC.String()); err != nil {
 			return 0, fmt.Errorf("county conflict: %w", err)
@@ -126,8 +126,8 @@ func (s *Store) ApplyPulled(ctx context.Context, events []app.Event, rejections 
 
 // CountyConflicts lists the county's flags for this township's households.
 func (s *Store) CountyConflicts(ctx context.Context) ([]CountyConflictRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, household_id, member_name, id_number, other_township,
-		other_household, other_village, reason, hlc, resolved FROM county_conflicts ORDER BY hlc`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, household_id, dec(member_name), dec(id_number), other_township,
+		other_household, other_village, dec(reason), hlc, resolved FROM county_conflicts ORDER BY hlc`)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 // CountCases counts the cases a filter selects (Sort, Limit and Offset are
 // ignored), so a list can show "page n of m".
 func (s *Store) CountCases(ctx context.Context, f CaseFilter) (int, error) {
-	where, args, err := f.where()
+	where, args, err := s.caseWhere(ctx, f)
 	if err != nil {
 		return 0, err
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"jiuzhu/app"
+	"jiuzhu/vault"
 )
 
 // User is a person who signs in on this device.
@@ -44,8 +45,11 @@ const (
 	MinPasswordLen   = 6
 )
 
-// CreateUser adds a local user with an argon2id password hash. u.ID may be
-// given (demo users keep the IDs the demo data is signed with).
+// CreateUser adds a local user with an argon2id password hash and the data
+// key wrapped under the password. It needs the key in memory: on a device
+// without users it is (and the first user takes it out of the clear), else a
+// signed-in user creates the next. u.ID may be given (demo users keep the IDs
+// the demo data is signed with).
 func (s *Store) CreateUser(ctx context.Context, u User, password string) (User, error) {
 	u.Name = strings.TrimSpace(u.Name)
 	if u.Name == "" || utf8.RuneCountInString(u.Name) > 30 {
@@ -62,18 +66,41 @@ func (s *Store) CreateUser(ctx context.Context, u User, password string) (User, 
 	if u.ID == "" {
 		u.ID = app.NewID()
 	}
+	k, err := s.currentKey()
+	if err != nil {
+		return User{}, err
+	}
 	phc, err := hashPassword(password)
 	if err != nil {
 		return User{}, err
 	}
 	now := s.now().UTC().Format(time.RFC3339)
-	_, err = s.db.ExecContext(ctx, `INSERT INTO users (id, name, role, password, created, password_set) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Name, string(u.Role), phc, now, now)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, role, password, created, password_set, data_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Name, string(u.Role), phc, now, now, vault.WrapWithPassword(k, password, vault.DefaultPasswordCost))
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return User{}, app.FieldErrorf("姓名", "已有名为“%s”的用户", u.Name)
 		}
 		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	// The first user takes the key out of the clear.
+	dropped, err := dropOpenKey(ctx, tx)
+	if err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	if dropped {
+		if err := s.forgetOldPages(ctx); err != nil {
+			return User{}, err
+		}
 	}
 	return u, nil
 }
@@ -191,7 +218,7 @@ func lockedErr(until time.Time, prefix string) *SignInError {
 
 // Authenticate checks a user's password. A wrong password counts towards the
 // lock-out; a locked user is refused without looking at the password; a
-// correct password resets the count.
+// correct password resets the count and unlocks the data key.
 func (s *Store) Authenticate(ctx context.Context, userID, password string) (User, error) {
 	tx, err := s.db.BeginTx(ctx, nil) // immediate: two processes cannot both miss each other's failures
 	if err != nil {
@@ -199,10 +226,10 @@ func (s *Store) Authenticate(ctx context.Context, userID, password string) (User
 	}
 	defer tx.Rollback()
 	var u User
-	var phc, lockedUntil string
+	var phc, lockedUntil, wrapped string
 	var failed int
-	err = tx.QueryRowContext(ctx, `SELECT id, name, role, password, failed, locked_until FROM users WHERE id = ?`, userID).
-		Scan(&u.ID, &u.Name, &u.Role, &phc, &failed, &lockedUntil)
+	err = tx.QueryRowContext(ctx, `SELECT id, name, role, password, failed, locked_until, data_key FROM users WHERE id = ?`, userID).
+		Scan(&u.ID, &u.Name, &u.Role, &phc, &failed, &lockedUntil, &wrapped)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, app.Errorf(app.ENOTFOUND, "未找到该用户")
 	}
@@ -221,10 +248,16 @@ func (s *Store) Authenticate(ctx context.Context, userID, password string) (User
 		return User{}, err
 	}
 	if ok {
+		wrappedNow, err := s.unlockForUser(ctx, tx, u.ID, wrapped, password)
+		if err != nil {
+			return User{}, err
+		}
 		if failed != 0 || lockedUntil != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed = 0, locked_until = '' WHERE id = ?`, u.ID); err != nil {
 				return User{}, fmt.Errorf("authenticate: %w", err)
 			}
+		}
+		if wrappedNow || failed != 0 || lockedUntil != "" {
 			if err := tx.Commit(); err != nil {
 				return User{}, fmt.Errorf("authenticate: %w", err)
 			}
@@ -252,7 +285,8 @@ func (s *Store) Authenticate(ctx context.Context, userID, password string) (User
 }
 
 // ChangePassword replaces a user's password after checking the old one (a
-// wrong old password counts towards the lock-out like any sign-in).
+// wrong old password counts towards the lock-out like any sign-in), and
+// wraps the data key again under the new one.
 func (s *Store) ChangePassword(ctx context.Context, userID, oldPassword, newPassword string) error {
 	if err := checkNewPassword("新密码", newPassword); err != nil {
 		return err
@@ -270,14 +304,20 @@ func (s *Store) ChangePassword(ctx context.Context, userID, oldPassword, newPass
 	if newPassword == oldPassword {
 		return app.FieldErrorf("新密码", "新密码不能与原密码相同")
 	}
+	k, err := s.currentKey() // Authenticate unlocked it
+	if err != nil {
+		return err
+	}
 	phc, err := hashPassword(newPassword)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `UPDATE users SET password = ?, password_set = ?, failed = 0, locked_until = '' WHERE id = ?`,
-		phc, s.now().UTC().Format(time.RFC3339), userID)
+	_, err = s.db.ExecContext(ctx, `UPDATE users SET password = ?, data_key = ?, password_set = ?, failed = 0,
+		locked_until = '' WHERE id = ?`,
+		phc, vault.WrapWithPassword(k, newPassword, vault.DefaultPasswordCost), s.now().UTC().Format(time.RFC3339), userID)
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
-	return nil
+	// The old wrap opens under the old password: do not leave its page behind.
+	return s.forgetOldPages(ctx)
 }

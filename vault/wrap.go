@@ -21,16 +21,16 @@ var ErrWrongPassword = errors.New("vault: the password does not unwrap the data 
 // ErrWrongRecoveryKey is returned when a county private key does not unwrap it.
 var ErrWrongRecoveryKey = errors.New("vault: the recovery key does not unwrap the data key")
 
-// PasswordCost is the argon2id cost of a password wrap. Tests may lower it;
-// the default is the OWASP minimum (19 MiB, 2 passes, 1 lane), as for the
-// sign-in hash.
+// PasswordCost is the argon2id cost of a password wrap. Devices use
+// DefaultPasswordCost, the OWASP minimum (19 MiB, 2 passes, 1 lane) as for
+// the sign-in hash; the vault's own tests use a cheap one.
 type PasswordCost struct {
 	Memory  uint32 // KiB
 	Time    uint32
 	Threads uint8
 }
 
-// DefaultPasswordCost is the cost of new wraps.
+// DefaultPasswordCost is the cost of new wraps (never changed at run time).
 var DefaultPasswordCost = PasswordCost{Memory: 19 * 1024, Time: 2, Threads: 1}
 
 // wrapAAD binds every wrap to its purpose.
