@@ -66,11 +66,13 @@ func TestInitFirstUserAndCommandsNeedPassword(t *testing.T) {
 	if _, stderr, err := runEnv(t, good, "demo", "--db", db, "--households", "5"); err != nil {
 		t.Fatalf("demo: %v %s", err, stderr)
 	}
-	// Reading stays open; sync and archive are refused without a password.
-	if _, stderr, err := runEnv(t, nil, "cases", "--db", db); err != nil {
+	// The data are sealed: even reading them needs a user and password.
+	if _, stderr, err := runEnv(t, good, "cases", "--db", db); err != nil {
 		t.Fatalf("cases: %v %s", err, stderr)
 	}
 	for _, args := range [][]string{
+		{"cases", "--db", db},
+		{"check", "--db", db},
 		{"sync", "--db", db, "--server", "http://127.0.0.1:1", "--token", "x"},
 		{"archive", "--db", db, "--household", "h", "--out", filepath.Join(dir, "a.zip")},
 		{"export", "payments", "--db", db, "--month", "2025-03", "--out", filepath.Join(dir, "p.xlsx")},
@@ -151,10 +153,7 @@ func TestNoIDNumbersOnStderr(t *testing.T) {
 	step(false, "cases", "--db", db)
 	step(false, "cases", "--db", db, "--json")
 	step(false, "check", "--db", db)
-	s, err := openStore(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openSignedIn(t, db)
 	rows, err := s.Cases(context.Background(), storage.CaseFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)

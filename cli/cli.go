@@ -108,6 +108,23 @@ func DefaultDB() string {
 	return dir + "/jiuzhu/jiuzhu.db"
 }
 
+// openUnlocked opens a database for a command that reads personal data
+// without signing anything: on a device with users, the data are sealed until
+// JIUZHU_USER signs in with JIUZHU_PASSWORD.
+func openUnlocked(ctx context.Context, env *Env, path string) (*storage.Store, error) {
+	s, err := openStore(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if s.Locked() {
+		if err := authorize(ctx, env, s); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
 func openStore(ctx context.Context, path string) (*storage.Store, error) {
 	s, err := storage.Open(ctx, path)
 	if errors.Is(err, storage.ErrNotInitialised) || errors.Is(err, os.ErrNotExist) {
@@ -117,7 +134,7 @@ func openStore(ctx context.Context, path string) (*storage.Store, error) {
 }
 
 func init() {
-	Register(&Command{Name: "init", Summary: "新建本机数据库：--db 路径 --township 乡镇代码 --name 乡镇名称 --device 设备名 [--user 第一个用户 --role clerk|approver|liaison，密码取自 JIUZHU_PASSWORD]", Run: runInit})
+	Register(&Command{Name: "init", Summary: "新建本机数据库：--db 路径 --township 乡镇代码 --name 乡镇名称 --device 设备名 [--user 第一个用户 --role clerk|approver|liaison，密码取自 JIUZHU_PASSWORD] [--recovery-pub 县级恢复公钥文件]", Run: runInit})
 	Register(&Command{Name: "demo", Summary: "生成演示数据：--db 路径 --households 户数", Run: runDemo})
 	Register(&Command{Name: "cases", Summary: "列出案件：--db 路径 --json（每行一个 JSON 对象）", Run: runCases})
 	Register(&Command{Name: "idcard", Summary: "校验身份证号：jiuzhu idcard 号码...", Run: runIDCard})
@@ -153,8 +170,16 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	device := fs.String("device", "", "设备名称")
 	user := fs.String("user", "", "第一个用户的姓名（密码取自环境变量 JIUZHU_PASSWORD，终端上未设置时提示输入）")
 	role := fs.String("role", "clerk", "第一个用户的角色：clerk（经办）、approver（审批）、liaison（村协理员）")
+	recoveryPub := fs.String("recovery-pub", "", "县级恢复公钥文件（可选，也可以以后用 jiuzhu recovery-key 设置）")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var recovery string
+	if *recoveryPub != "" {
+		var err error
+		if recovery, err = readKeyFile("县级恢复公钥", *recoveryPub); err != nil {
+			return err
+		}
 	}
 	if *name == "" || *device == "" {
 		return app.Errorf(app.EINVALID, "请用 --name 填写乡镇名称，用 --device 填写设备名称")
@@ -191,6 +216,15 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
+	if recovery != "" {
+		if err := s.SetRecoveryKey(ctx, recovery); err != nil {
+			s.Close()
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(*db + suffix)
+			}
+			return err
+		}
+	}
 	fmt.Fprintf(env.Stdout, "已初始化：%s（%s），设备“%s”，数据库 %s\n", *name, *township, *device, *db)
 	if first.Name != "" {
 		fmt.Fprintf(env.Stdout, "已建立用户“%s”（%s）。\n", first.Name, first.Role.Label())
@@ -209,12 +243,21 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if *n <= 0 || *n > 1_000_000 {
 		return app.FieldErrorf("户数", "请填写 1 到 1000000 之间的户数")
 	}
+	_, statErr := os.Stat(*db)
+	fresh := errors.Is(statErr, os.ErrNotExist)
 	s, err := openOrInitDemo(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := authorize(ctx, env, s); err != nil {
+	if fresh {
+		// The demo users come first: their passwords wrap the data key, so the
+		// demo data are never on disk under a key kept in the clear.
+		if err := CreateDemoUsers(ctx, s); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "已建立演示用户：王协理（村协理员）、李经办（经办）、张审批（审批），密码均为 %s。\n", DemoPassword)
+	} else if err := authorize(ctx, env, s); err != nil {
 		return err
 	}
 	if err := demo.Populate(ctx, s, *seed, *n, func(done, total int) {
@@ -258,7 +301,7 @@ func runCases(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *db)
+	s, err := openUnlocked(ctx, env, *db)
 	if err != nil {
 		return err
 	}
@@ -333,7 +376,7 @@ func runRebuild(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *db)
+	s, err := openUnlocked(ctx, env, *db)
 	if err != nil {
 		return err
 	}
@@ -359,7 +402,7 @@ func runCheck(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *db)
+	s, err := openUnlocked(ctx, env, *db)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"jiuzhu/storage"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +15,10 @@ import (
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	// A database `demo` creates has the demo users: sign in as the clerk.
+	// (A device without users ignores the password and signs as 李经办.)
+	demoClerk := map[string]string{EnvUser: "李经办", EnvPassword: DemoPassword}
+	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return demoClerk[k] }}
 	err := Run(context.Background(), env, args)
 	return out.String(), errOut.String(), err
 }
@@ -98,4 +102,23 @@ func TestIDCardCommand(t *testing.T) {
 	if third.Valid || !strings.Contains(third.Error, "校验") {
 		t.Errorf("third: %+v", third)
 	}
+}
+
+// openSignedIn opens a database `demo` created and signs in as the demo
+// clerk, so that its sealed data can be read.
+func openSignedIn(t *testing.T, db string) *storage.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := storage.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.UserByName(ctx, "李经办")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, u.ID, DemoPassword); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -46,7 +46,10 @@ func OpenOrInitDemoDefault(ctx context.Context, db string, households int, progr
 		if err != nil {
 			return nil, false, err
 		}
-		err = demo.Populate(ctx, s, seed, households, progress)
+		// Users first: their passwords wrap the data key before any data exist.
+		if err = CreateDemoUsers(ctx, s); err == nil {
+			err = demo.Populate(ctx, s, seed, households, progress)
+		}
 		if err == nil {
 			break
 		}
@@ -57,10 +60,6 @@ func OpenOrInitDemoDefault(ctx context.Context, db string, households int, progr
 		if seed >= 2034 {
 			return nil, false, err
 		}
-	}
-	if err := CreateDemoUsers(ctx, s); err != nil {
-		s.Close()
-		return nil, false, err
 	}
 	return s, true, nil
 }

@@ -241,7 +241,7 @@ func runWorklist(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *db)
+	s, err := openUnlocked(ctx, env, *db)
 	if err != nil {
 		return err
 	}

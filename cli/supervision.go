@@ -87,7 +87,7 @@ func runLeads(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *db)
+	s, err := openUnlocked(ctx, env, *db)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func runAnomalies(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *db)
+	s, err := openUnlocked(ctx, env, *db)
 	if err != nil {
 		return err
 	}

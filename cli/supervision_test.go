@@ -3,10 +3,8 @@ package cli
 import (
 	"archive/zip"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,12 +24,13 @@ func TestCheckFailsAfterAnEventIsEditedInSQLite(t *testing.T) {
 	if out, stderr, err := run(t, "check", "--db", db); err != nil {
 		t.Fatalf("check before tampering: %v %s %s", err, out, stderr)
 	}
-	// Edit one stored event's payload directly, as someone with the file could.
-	raw, err := sql.Open("sqlite", "file:"+db+"?"+url.Values{"_pragma": {"busy_timeout(5000)"}}.Encode())
+	// Edit one stored event's payload directly, as an insider with the file
+	// and the key could (the device has no users: its key opens by itself).
+	raw, err := storage.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := raw.Exec(`UPDATE events SET payload = CAST(replace(CAST(payload AS TEXT), '"covered":true', '"covered":false') AS BLOB)
+	res, err := raw.DB().Exec(`UPDATE events SET payload = enc(CAST(replace(CAST(dec(payload) AS TEXT), '"covered":true', '"covered":false') AS BLOB))
 		WHERE seq = (SELECT min(seq) FROM events WHERE type = 'household.registered')`)
 	if err != nil {
 		t.Fatal(err)
@@ -55,10 +54,7 @@ func TestLeadsAndArchiveCommands(t *testing.T) {
 	if _, stderr, err := run(t, "demo", "--db", db, "--households", "120"); err != nil {
 		t.Fatalf("demo: %v %s", err, stderr)
 	}
-	s, err := storage.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openSignedIn(t, db)
 	rows, err := s.Cases(ctx, storage.CaseFilter{Limit: 1})
 	if err != nil || len(rows) == 0 {
 		t.Fatalf("cases: %v", err)
