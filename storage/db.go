@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
 )
 
 // applicationID marks a file as a Jiuzhu device database ("JZDB"), so that
