@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
+	"strings"
 	stdsync "sync"
 	"time"
 
@@ -68,25 +70,83 @@ func TransportWithCA(pemFile string) (http.RoundTripper, error) {
 
 // RateLimit wraps a handler with a per-client token bucket: rate requests per
 // second on average, bursts up to burst. A refused request gets 429 with
-// Retry-After (the client's retry honours it) and one log line that names
-// the client address and path only: never a body, a token or personal data.
+// Retry-After (the client's retry honours it) and one "rejected" log line
+// (LogRejected; a nil log is slog.Default()).
 func RateLimit(next http.Handler, rate float64, burst int, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.Default()
+	}
 	l := &limiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}, now: time.Now}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if wait, ok := l.take(host); !ok {
+		if wait, ok := l.take(clientHost(r)); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			http.Error(w, `{"code":"rate_limited","message":"请求过于频繁，请稍后再试"}`, http.StatusTooManyRequests)
-			if log != nil {
-				log.Warn("rate limited", "client", host, "path", r.URL.Path)
-			}
+			LogRejected(log, r, "rate_limited", http.StatusTooManyRequests, "", claimedDevice(r, "")...)
+			writeErr(w, httpErr(http.StatusTooManyRequests, "rate_limited", "请求过于频繁，请稍后再试"))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func clientHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// maxLoggedPath caps the path in a log line (an unknown route's path is
+// whatever the client sent).
+const maxLoggedPath = 160
+
+// LogRejected writes the one log line of a request the county refused:
+// "rejected" with the machine code, the HTTP status, the path (never the
+// query), the client's address and, when it is a UUID, the id of the device
+// the token belongs to; then attrs, which must be as safe. Never a token, a
+// body, the Chinese message (some quote what the device sent) or anything
+// personal. Conflicts a client resolves by itself (409: resend from the
+// county's position) are Info, the rest Warn.
+func LogRejected(log *slog.Logger, r *http.Request, code string, status int, deviceID string, attrs ...slog.Attr) {
+	level := slog.LevelWarn
+	if status == http.StatusConflict {
+		level = slog.LevelInfo
+	}
+	path := r.URL.Path
+	if len(path) > maxLoggedPath {
+		path = strings.ToValidUTF8(path[:maxLoggedPath], "") + "..."
+	}
+	all := append(make([]slog.Attr, 0, 5+len(attrs)),
+		slog.String("code", code), slog.Int("status", status), slog.String("path", path),
+		slog.String("client", clientHost(r)))
+	if uuidRe.MatchString(deviceID) {
+		all = append(all, slog.String("device", deviceID))
+	}
+	log.LogAttrs(r.Context(), level, "rejected", append(all, attrs...)...)
+}
+
+// claimedDevice is the device id a request claims (HeaderDevice), as a log
+// attribute when it is a UUID and not the one bound to the token: unverified,
+// so apart from "device".
+func claimedDevice(r *http.Request, bound string) []slog.Attr {
+	if id := r.Header.Get(HeaderDevice); id != bound && uuidRe.MatchString(id) {
+		return []slog.Attr{slog.String("claimed_device", id)}
+	}
+	return nil
+}
+
+// safeEventIDs keeps the ids that are UUIDs (as every device makes them):
+// an event id is whatever the device sent.
+func safeEventIDs(ids []string) string {
+	kept := ids[:0:0]
+	for _, id := range ids {
+		if uuidRe.MatchString(id) {
+			kept = append(kept, id)
+		}
+	}
+	return strings.Join(kept, ",")
 }
 
 type bucket struct {

@@ -50,17 +50,78 @@ func (s *server) notePush() {
 	s.mu.Unlock()
 }
 
-// NewServer returns the county's HTTP handler.
-func NewServer(store ServerStore) http.Handler {
+// ServerOption configures NewServer.
+type ServerOption func(*server)
+
+// WithLogger sets the logger of the server's refusals and errors (default slog.Default()).
+func WithLogger(l *slog.Logger) ServerOption {
+	return func(s *server) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
+
+// NewServer returns the county's HTTP handler. Every request it refuses is
+// answered with an ErrorReply and logged as one "rejected" line (see LogRejected).
+func NewServer(store ServerStore, opts ...ServerOption) http.Handler {
 	s := &server{store: store, log: slog.Default(), pushed: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/health", s.health)
-	mux.HandleFunc("POST /v1/push", s.auth(s.push))
-	mux.HandleFunc("GET /v1/pull", s.auth(s.pull))
-	mux.HandleFunc("HEAD /v1/blobs/{sha}", s.auth(s.blobHead))
-	mux.HandleFunc("PUT /v1/blobs/{sha}", s.auth(s.blobPut))
-	mux.HandleFunc("GET /v1/blobs/{sha}", s.auth(s.blobGet))
-	return mux
+	// The limits are the largest body each route reads; the others read none.
+	mux.HandleFunc("POST /v1/push", s.auth(MaxBodyBytes, s.push))
+	mux.HandleFunc("GET /v1/pull", s.auth(0, s.pull))
+	mux.HandleFunc("HEAD /v1/blobs/{sha}", s.auth(0, s.blobHead))
+	mux.HandleFunc("PUT /v1/blobs/{sha}", s.auth(MaxChunkBytes, s.blobPut))
+	mux.HandleFunc("GET /v1/blobs/{sha}", s.auth(0, s.blobGet))
+	return &routes{mux: mux, s: s}
+}
+
+// routes answers requests no route matches with a JSON error that is logged
+// like every other refusal, instead of the mux's plain-text 404 and 405.
+type routes struct {
+	mux *http.ServeMux
+	s   *server
+}
+
+func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := rt.mux.Handler(r)
+	if pattern != "" {
+		rt.mux.ServeHTTP(w, r)
+		return
+	}
+	// Let the mux decide between 404 and 405 (and set Allow), keep only its status.
+	st := &statusOnly{header: http.Header{}}
+	h.ServeHTTP(st, r)
+	switch st.status {
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", st.header.Get("Allow"))
+		rt.s.reject(w, r, nil, httpErr(http.StatusMethodNotAllowed, "method", "该接口不支持 %s 请求", r.Method))
+	case http.StatusNotFound:
+		rt.s.reject(w, r, nil, httpErr(http.StatusNotFound, "no_route", "没有这个接口，请升级救助通"))
+	default: // a redirect to the cleaned path
+		h.ServeHTTP(w, r)
+	}
+}
+
+// statusOnly records the status a handler answers and discards its body.
+type statusOnly struct {
+	header http.Header
+	status int
+}
+
+func (s *statusOnly) Header() http.Header { return s.header }
+func (s *statusOnly) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+}
+func (s *statusOnly) Write(b []byte) (int, error) {
+	s.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -73,6 +134,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeErr(w http.ResponseWriter, e *HTTPError) {
 	writeJSON(w, e.Status, ErrorReply{Code: e.Code, Message: e.Message, LastSeq: e.LastSeq})
+}
+
+// reject answers a refused request and logs it: the code, never the message
+// (some messages quote what the device sent). dev is nil before the token
+// is known; the line names the device bound to the token, and the one the
+// request claims when that differs.
+func (s *server) reject(w http.ResponseWriter, r *http.Request, dev *Device, e *HTTPError) {
+	var bound string
+	if dev != nil {
+		bound = dev.DeviceID
+	}
+	LogRejected(s.log, r, e.Code, e.Status, bound, claimedDevice(r, bound)...)
+	writeErr(w, e)
+}
+
+// tooLarge is the refusal of a body over a route's limit.
+func tooLarge(limit int64) *HTTPError {
+	switch {
+	case limit == 0:
+		return httpErr(http.StatusRequestEntityTooLarge, "too_large", "该接口不接受请求内容")
+	case limit >= 1<<20:
+		return httpErr(http.StatusRequestEntityTooLarge, "too_large", "请求超过 %d MB 上限", limit>>20)
+	}
+	return httpErr(http.StatusRequestEntityTooLarge, "too_large", "请求超过 %d KB 上限", limit>>10)
 }
 
 func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {
@@ -97,16 +182,18 @@ type ctxKey struct{}
 
 // auth finds the device by its bearer token, refuses unknown (401) and
 // revoked (403) devices, and binds the device database id at first use.
-func (s *server) auth(next func(http.ResponseWriter, *http.Request, *Device)) http.HandlerFunc {
+// It then caps the body at maxBody bytes: a larger declared length is refused
+// at once, a longer body fails when the handler reads past the cap.
+func (s *server) auth(maxBody int64, next func(http.ResponseWriter, *http.Request, *Device)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
-			writeErr(w, httpErr(http.StatusUnauthorized, "no_token", "缺少设备令牌，请先在县里登记本设备"))
+			s.reject(w, r, nil, httpErr(http.StatusUnauthorized, "no_token", "缺少设备令牌，请先在县里登记本设备"))
 			return
 		}
 		dev, err := s.store.DeviceByToken(r.Context(), HashToken(token))
 		if errors.Is(err, ErrUnknownDevice) {
-			writeErr(w, httpErr(http.StatusUnauthorized, "unknown_device", "设备令牌无效，请向县民政局核对"))
+			s.reject(w, r, nil, httpErr(http.StatusUnauthorized, "unknown_device", "设备令牌无效，请向县民政局核对"))
 			return
 		}
 		if err != nil {
@@ -114,12 +201,12 @@ func (s *server) auth(next func(http.ResponseWriter, *http.Request, *Device)) ht
 			return
 		}
 		if dev.Revoked {
-			writeErr(w, httpErr(http.StatusForbidden, "revoked", "本设备的同步权限已被县民政局吊销"))
+			s.reject(w, r, dev, httpErr(http.StatusForbidden, "revoked", "本设备的同步权限已被县民政局吊销"))
 			return
 		}
 		id := r.Header.Get(HeaderDevice)
 		if id == "" || len(id) > 64 {
-			writeErr(w, httpErr(http.StatusBadRequest, "no_device", "缺少设备编号"))
+			s.reject(w, r, dev, httpErr(http.StatusBadRequest, "no_device", "缺少设备编号"))
 			return
 		}
 		if dev.DeviceID == "" {
@@ -128,31 +215,35 @@ func (s *server) auth(next func(http.ResponseWriter, *http.Request, *Device)) ht
 				// may have bound this same device a moment ago.
 				again, err2 := s.store.DeviceByToken(r.Context(), HashToken(token))
 				if err2 != nil || again.DeviceID != id || again.Revoked {
-					writeErr(w, httpErr(http.StatusForbidden, "bind", "%s", app.ErrorMessage(err)))
+					s.reject(w, r, dev, httpErr(http.StatusForbidden, "bind", "%s", app.ErrorMessage(err)))
 					return
 				}
 			}
 			dev.DeviceID = id
 		}
 		if dev.DeviceID != id {
-			writeErr(w, httpErr(http.StatusForbidden, "other_device", "该令牌属于另一台设备（%s），不能在本机使用", dev.Name))
+			s.reject(w, r, dev, httpErr(http.StatusForbidden, "other_device", "该令牌属于另一台设备（%s），不能在本机使用", dev.Name))
 			return
 		}
+		if r.ContentLength > maxBody {
+			s.reject(w, r, dev, tooLarge(maxBody))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		next(w, r, dev)
 	}
 }
 
 func (s *server) push(w http.ResponseWriter, r *http.Request, dev *Device) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes+1)
 	enc := r.Header.Get("Content-Encoding")
 	if enc != "" && enc != "gzip" && enc != "identity" {
-		writeErr(w, httpErr(http.StatusUnsupportedMediaType, "encoding", "不支持的压缩方式 %s", enc))
+		s.reject(w, r, dev, httpErr(http.StatusUnsupportedMediaType, "encoding", "不支持的压缩方式 %s", enc))
 		return
 	}
 	req, err := DecodePush(r.Body, enc == "gzip")
 	var he *HTTPError
 	if errors.As(err, &he) {
-		writeErr(w, he)
+		s.reject(w, r, dev, he)
 		return
 	}
 	if err != nil {
@@ -160,12 +251,12 @@ func (s *server) push(w http.ResponseWriter, r *http.Request, dev *Device) {
 		return
 	}
 	if req.DeviceID != dev.DeviceID {
-		writeErr(w, httpErr(http.StatusForbidden, "other_device", "请求中的设备编号与令牌不符"))
+		s.reject(w, r, dev, httpErr(http.StatusForbidden, "other_device", "请求中的设备编号与令牌不符"))
 		return
 	}
 	for i := range req.Events {
 		if t := req.Events[i].TownshipCode; t != dev.Township {
-			writeErr(w, httpErr(http.StatusForbidden, "other_township", "本设备属于乡镇 %s，不能上传乡镇 %q 的数据", dev.Township, t))
+			s.reject(w, r, dev, httpErr(http.StatusForbidden, "other_township", "本设备属于乡镇 %s，不能上传乡镇 %q 的数据", dev.Township, t))
 			return
 		}
 	}
@@ -210,15 +301,38 @@ func (s *server) push(w http.ResponseWriter, r *http.Request, dev *Device) {
 	}
 	switch {
 	case errors.As(err, &gap):
+		// Not an ErrorReply: the client reads the PushReply to resend from there.
+		LogRejected(s.log, r, "gap", http.StatusConflict, dev.DeviceID)
 		writeJSON(w, http.StatusConflict, PushReply{LastSeq: gap.LastSeq})
 	case errors.Is(err, ErrUnknownDevice):
-		writeErr(w, httpErr(http.StatusForbidden, "revoked", "本设备的同步权限已被吊销"))
+		s.reject(w, r, dev, httpErr(http.StatusForbidden, "revoked", "本设备的同步权限已被吊销"))
 	case errors.Is(err, ErrDuplicateID):
-		writeErr(w, httpErr(http.StatusBadRequest, "duplicate_id", "事件编号与县里已有的另一条事件重复（%v）", err))
+		s.reject(w, r, dev, httpErr(http.StatusBadRequest, "duplicate_id", "事件编号与县里已有的另一条事件重复（%v）", err))
 	case err != nil:
 		s.internal(w, r, err)
 	default:
+		s.logRefusedEvents(r, dev, reply)
 		writeJSON(w, http.StatusOK, reply)
+	}
+}
+
+// logRefusedEvents logs a push whose events the county stored as rejected
+// (rules, hash chain, permissions): one line per push, with the number of
+// such events and the first few event ids; never their reasons, which may
+// quote the events' content.
+func (s *server) logRefusedEvents(r *http.Request, dev *Device, reply *PushReply) {
+	var ids []string
+	n := 0
+	for _, res := range reply.Results {
+		if res.Status == StatusRejected {
+			if n++; len(ids) < 10 {
+				ids = append(ids, res.EventID)
+			}
+		}
+	}
+	if n > 0 {
+		LogRejected(s.log, r, "event_rejected", http.StatusOK, dev.DeviceID,
+			slog.Int("events", n), slog.String("event_ids", safeEventIDs(ids)))
 	}
 }
 
@@ -226,13 +340,13 @@ func (s *server) pull(w http.ResponseWriter, r *http.Request, dev *Device) {
 	q := r.URL.Query()
 	since, err := strconv.ParseInt(q.Get("since"), 10, 64)
 	if err != nil || since < 0 {
-		writeErr(w, httpErr(http.StatusBadRequest, "bad_since", "参数 since 无效"))
+		s.reject(w, r, dev, httpErr(http.StatusBadRequest, "bad_since", "参数 since 无效"))
 		return
 	}
 	limit := DefaultPullLimit
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit <= 0 {
-			writeErr(w, httpErr(http.StatusBadRequest, "bad_limit", "参数 limit 无效"))
+			s.reject(w, r, dev, httpErr(http.StatusBadRequest, "bad_limit", "参数 limit 无效"))
 			return
 		}
 	}
@@ -247,17 +361,17 @@ func (s *server) pull(w http.ResponseWriter, r *http.Request, dev *Device) {
 
 var shaRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-func (s *server) blobSHA(w http.ResponseWriter, r *http.Request) (string, bool) {
+func (s *server) blobSHA(w http.ResponseWriter, r *http.Request, dev *Device) (string, bool) {
 	sha := r.PathValue("sha")
 	if !shaRe.MatchString(sha) {
-		writeErr(w, httpErr(http.StatusBadRequest, "bad_sha", "附件编号应为 64 位小写十六进制 SHA-256"))
+		s.reject(w, r, dev, httpErr(http.StatusBadRequest, "bad_sha", "附件编号应为 64 位小写十六进制 SHA-256"))
 		return "", false
 	}
 	return sha, true
 }
 
 func (s *server) blobHead(w http.ResponseWriter, r *http.Request, dev *Device) {
-	sha, ok := s.blobSHA(w, r)
+	sha, ok := s.blobSHA(w, r, dev)
 	if !ok {
 		return
 	}
@@ -275,24 +389,32 @@ func (s *server) blobHead(w http.ResponseWriter, r *http.Request, dev *Device) {
 // MaxBlobSize caps one attachment at the county (the device caps at storage.MaxAttachment).
 const MaxBlobSize = 64 << 20
 
+// MaxChunkBytes caps the body of one attachment upload request.
+const MaxChunkBytes = 4 * BlobChunk
+
 func (s *server) blobPut(w http.ResponseWriter, r *http.Request, dev *Device) {
-	sha, ok := s.blobSHA(w, r)
+	sha, ok := s.blobSHA(w, r, dev)
 	if !ok {
 		return
 	}
 	offset, err1 := strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
 	size, err2 := strconv.ParseInt(r.URL.Query().Get("size"), 10, 64)
 	if err1 != nil || err2 != nil || offset < 0 || size <= 0 || size > MaxBlobSize {
-		writeErr(w, httpErr(http.StatusBadRequest, "bad_offset", "参数 offset/size 无效（单个附件最大 %d MB）", MaxBlobSize>>20))
+		s.reject(w, r, dev, httpErr(http.StatusBadRequest, "bad_offset", "参数 offset/size 无效（单个附件最大 %d MB）", MaxBlobSize>>20))
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4*BlobChunk))
+	data, err := io.ReadAll(r.Body) // capped at MaxChunkBytes by auth
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		s.reject(w, r, dev, tooLarge(MaxChunkBytes))
+		return
+	}
 	if err != nil {
-		writeErr(w, httpErr(http.StatusRequestEntityTooLarge, "chunk", "附件分块过大或不完整（%v）", err))
+		s.reject(w, r, dev, httpErr(http.StatusBadRequest, "chunk", "附件分块不完整（%v）", err))
 		return
 	}
 	if cl := r.ContentLength; cl >= 0 && cl != int64(len(data)) {
-		writeErr(w, httpErr(http.StatusBadRequest, "truncated", "附件分块不完整"))
+		s.reject(w, r, dev, httpErr(http.StatusBadRequest, "truncated", "附件分块不完整"))
 		return
 	}
 	received, complete, err := s.store.PutBlobChunk(r.Context(), sha, offset, size, data)
@@ -301,11 +423,11 @@ func (s *server) blobPut(w http.ResponseWriter, r *http.Request, dev *Device) {
 	switch {
 	case errors.As(err, &oe):
 		w.Header().Set("X-Blob-Offset", strconv.FormatInt(oe.Received, 10))
-		writeJSON(w, http.StatusConflict, ErrorReply{Code: "offset", Message: "附件续传位置不符", LastSeq: oe.Received})
+		s.reject(w, r, dev, &HTTPError{Status: http.StatusConflict, Code: "offset", Message: "附件续传位置不符", LastSeq: oe.Received})
 	case errors.Is(err, ErrBlobHash):
-		writeErr(w, httpErr(http.StatusUnprocessableEntity, "hash", "附件内容与其 SHA-256 不符，已丢弃，请重新上传"))
+		s.reject(w, r, dev, httpErr(http.StatusUnprocessableEntity, "hash", "附件内容与其 SHA-256 不符，已丢弃，请重新上传"))
 	case err != nil:
-		writeErr(w, httpErr(http.StatusBadRequest, "blob", "附件上传失败（%v）", err))
+		s.reject(w, r, dev, httpErr(http.StatusBadRequest, "blob", "附件上传失败（%v）", err))
 	default:
 		w.Header().Set("X-Blob-Complete", strconv.FormatBool(complete))
 		writeJSON(w, http.StatusOK, map[string]any{"received": received, "complete": complete})
@@ -313,13 +435,13 @@ func (s *server) blobPut(w http.ResponseWriter, r *http.Request, dev *Device) {
 }
 
 func (s *server) blobGet(w http.ResponseWriter, r *http.Request, dev *Device) {
-	sha, ok := s.blobSHA(w, r)
+	sha, ok := s.blobSHA(w, r, dev)
 	if !ok {
 		return
 	}
 	data, err := s.store.Blob(r.Context(), dev, sha)
 	if errors.Is(err, ErrNotFound) {
-		writeErr(w, httpErr(http.StatusNotFound, "not_found", "县里没有本设备可以查看的这个附件"))
+		s.reject(w, r, dev, httpErr(http.StatusNotFound, "not_found", "县里没有本设备可以查看的这个附件"))
 		return
 	}
 	if err != nil {
