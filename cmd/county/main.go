@@ -142,13 +142,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	srv := &http.Server{
-		Handler:           jsync.RateLimit(countyview.NewHandler(store, countyview.Options{Token: *token}), *rate, int(*rate*3), logger),
+		Handler:           jsync.RateLimit(handler(store, *token, logger), *rate, int(*rate*3), logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute, // slow township links
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(slog.NewTextHandler(m.Stderr, nil), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(m.Stdout, "县级同步服务器已启动：%s://%s（数据库 %s）\n", scheme, ln.Addr(), *db)
 	if m.Ready != nil {
@@ -314,3 +314,65 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "已导出 %s 全县工作台账（%d 个乡镇）：%s\n", cl.Month, len(cl.Townships), *out)
 	return nil
 }
+
+// handler is countyview.NewHandler with the server's logger passed on: the
+// sync API under /v1/ (pull times recorded) and the dashboard at / and
+// /dashboard, each logging every request it refuses.
+func handler(store *jsync.SQLiteStore, token string, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", jsync.NewServer(countyview.TrackPulls(store, store), jsync.WithLogger(log)))
+	mux.Handle("/", logRefusals(countyview.NewDashboard(store, countyview.Options{Token: token, Log: log}), log))
+	return mux
+}
+
+// logRefusals logs the dashboard's refusals (it answers them in plain text
+// itself) as "rejected" lines like the sync API's; never the token, which
+// comes in the query string and is not logged.
+func logRefusals(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if code := dashboardCode(r, sw.status); code != "" {
+			jsync.LogRejected(log, r, code, sw.status, "")
+		}
+	})
+}
+
+// dashboardCode names a dashboard refusal by its status ("" if it is none).
+func dashboardCode(r *http.Request, status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		if r.URL.Query().Has("token") {
+			return "dashboard_bad_token"
+		}
+		return "dashboard_no_token"
+	case http.StatusForbidden:
+		return "dashboard_not_local" // no token set: only this machine may look
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusMethodNotAllowed:
+		return "method"
+	}
+	return ""
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -101,7 +102,9 @@ func TestPlainHTTPOnlyOnLoopback(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	h := jsync.RateLimit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), 1, 3, nil)
+	var logs bytes.Buffer
+	h := jsync.RateLimit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), 1, 3,
+		slog.New(slog.NewTextHandler(&logs, nil)))
 	codes := []int{}
 	for i := 0; i < 5; i++ {
 		rec := &recorder{header: http.Header{}}
@@ -112,6 +115,10 @@ func TestRateLimit(t *testing.T) {
 	}
 	if codes[2] != 0 || codes[3] != http.StatusTooManyRequests || codes[4] != http.StatusTooManyRequests {
 		t.Fatalf("codes %v: a burst of 3 passes, the 4th is refused", codes)
+	}
+	if lines := rejectedLines(logs.String()); len(lines) != 2 || !strings.Contains(lines[0], "code=rate_limited") ||
+		!strings.Contains(lines[0], "status=429") || !strings.Contains(lines[0], "client=10.0.0.7") {
+		t.Fatalf("each refusal is one rejected line: %q", logs.String())
 	}
 	other := &recorder{header: http.Header{}}
 	req, _ := http.NewRequest("GET", "/v1/health", nil)
