@@ -17,7 +17,7 @@ import (
 // text.
 var projectionTables = []struct{ name, columns, order string }{
 	{"households", "id, township_code, village_code, village_name, dec(head_name), dec(head_id), members, dec(data), last_key", "id"},
-	{"members", "id, household_id, dec(name), dec(id_number), id_hash, relation, sex, birth, dec(data)", "id"},
+	{"members", "id, household_id, dec(name), dec(id_number), relation, sex, birth, dec(data)", "id"},
 	{"cases", "id, household_id, program, state, village_code, applied_on, amount, next_step, next_due, dec(data)", "id"},
 	{"field_versions", "household_id, target, field, event_id", "household_id, target, field"},
 	{"conflicts", "id, household_id, case_id, kind, subject, target, kept_event, other_event, dec(kept_value), dec(other_value), resolution, resolved_by, resolved_hlc", "id"},

@@ -25,9 +25,19 @@ func TestRevokedDevicePurgesItsData(t *testing.T) {
 	if len(rows) == 0 {
 		t.Fatal("demo members not found")
 	}
-	secret := []byte(rows[0].IDNumber)
+	// The ID number is sealed on disk; what the file holds is its sealed text,
+	// which the purge must remove too (with the keys that could open it).
+	if fileContains(d.store.Path(), []byte(rows[0].IDNumber)) {
+		t.Fatal("an ID number is readable in the database file")
+	}
+	var sealed string
+	if err := d.store.DB().QueryRow(`SELECT id_number FROM members WHERE id = ?`, rows[0].MemberID).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	d.store.DB().Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	secret := []byte(sealed)
 	if !fileContains(d.store.Path(), secret) {
-		t.Fatal("the scan cannot see the ID number even before the purge")
+		t.Fatal("the scan cannot see the sealed ID number even before the purge")
 	}
 	if err := c.store.Revoke(ctx, "村电脑"); err != nil {
 		t.Fatal(err)
@@ -39,8 +49,14 @@ func TestRevokedDevicePurgesItsData(t *testing.T) {
 	if purged, _ := d.store.Purged(ctx); purged == "" {
 		t.Fatal("purge not recorded")
 	}
-	if rows, _ := d.store.SearchMembers(ctx, township[:6], "", 5); len(rows) != 0 {
-		t.Fatalf("members left after purge: %d", len(rows))
+	if !d.store.Locked() {
+		t.Fatal("the data key stayed in memory after the purge")
+	}
+	var members, keys int
+	d.store.DB().QueryRow(`SELECT count(*) FROM members`).Scan(&members)
+	d.store.DB().QueryRow(`SELECT count(*) FROM meta WHERE key LIKE 'data_key%'`).Scan(&keys)
+	if members != 0 || keys != 0 {
+		t.Fatalf("after purge: %d members, %d data keys left", members, keys)
 	}
 	if n, _ := d.store.Pending(ctx); n != 0 {
 		t.Fatalf("%d events left", n)

@@ -41,6 +41,9 @@ type settings struct {
 	lock                 *widget.Select
 	oldPw, newPw, newPw2 *widget.Entry
 	pwMessage            *widget.Label
+	// data key and certificates (settings_keys.go)
+	keyStatus, keyMessage *widget.Label
+	recoveryKey, caFile   *widget.Entry
 }
 
 func newSettings(sh *Shell) *settings { return &settings{sh: sh} }
@@ -93,7 +96,7 @@ func (s *settings) buildUI() fyne.CanvasObject {
 		widget.NewFormItem("设备编号", widget.NewLabel(d.ID)),
 		widget.NewFormItem("数据库", wrapLabel(st.Path())),
 		widget.NewFormItem("待同步事件", s.pending))
-	left := container.NewVBox(widget.NewCard("本机", "", device), s.syncCard(), s.securityCard(),
+	left := container.NewVBox(widget.NewCard("本机", "", device), s.syncCard(), s.securityCard(), s.keysCard(),
 		widget.NewCard("维护", "", container.NewVBox(s.rebuild, s.progress, s.status)))
 	right := container.NewBorder(widget.NewCard("现行规则（县级下发，只读）", "", rules), nil, nil, nil,
 		widget.NewCard("节假日安排（计算工作日时限）", "", cal))
