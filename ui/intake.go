@@ -3,7 +3,6 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -83,8 +82,9 @@ type moneyRow struct {
 
 func newIntake(sh *Shell) *intake { return &intake{sh: sh} }
 
-// DraftPath is where the intake draft of a database is kept.
-func DraftPath(dbPath string) string { return dbPath + ".intake-draft.json" }
+// intakeDraftName names the intake draft in the database (sealed there like
+// all personal data).
+const intakeDraftName = "intake"
 
 func (f *intake) buildUI() fyne.CanvasObject {
 	f.loading = true
@@ -259,16 +259,15 @@ func (f *intake) collect() {
 }
 
 func (f *intake) saveDraft() {
-	b, _ := json.MarshalIndent(f.d, "", "  ")
-	p := DraftPath(f.sh.store.Path())
-	if err := os.WriteFile(p+".tmp", b, 0o600); err == nil {
-		_ = os.Rename(p+".tmp", p)
+	b, _ := json.Marshal(f.d)
+	if err := f.sh.store.SaveDraft(f.sh.ctx, intakeDraftName, b); err != nil {
+		showError(f.sh.win, err)
 	}
 }
 
 func (f *intake) loadDraft() {
 	d := intakeDraft{Village: -1, Program: 0, Members: []draftMember{{Relation: 0}}}
-	if b, err := os.ReadFile(DraftPath(f.sh.store.Path())); err == nil {
+	if b, err := f.sh.store.Draft(f.sh.ctx, intakeDraftName); err == nil && b != nil {
 		_ = json.Unmarshal(b, &d)
 	}
 	f.village.SetSelectedIndex(d.Village)
@@ -391,7 +390,7 @@ func (f *intake) onSubmit() {
 		showError(f.sh.win, err)
 		return
 	}
-	_ = os.Remove(DraftPath(f.sh.store.Path()))
+	_ = f.sh.store.DeleteDraft(f.sh.ctx, intakeDraftName)
 	f.sh.ShowCase(caseID)
 	dialog.ShowInformation("已登记", "申请已登记，案件已建立。", f.sh.win)
 }
@@ -399,7 +398,7 @@ func (f *intake) onSubmit() {
 func (f *intake) onClear() {
 	dialog.ShowConfirm("清空草稿", "确定清空已填写的内容？", func(ok bool) {
 		if ok {
-			_ = os.Remove(DraftPath(f.sh.store.Path()))
+			_ = f.sh.store.DeleteDraft(f.sh.ctx, intakeDraftName)
 			f.sh.ShowIntake()
 		}
 	}, f.sh.win)

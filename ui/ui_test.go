@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -200,8 +199,8 @@ func TestIntake(t *testing.T) {
 	if got := in.memberRows[0].info.Text; !strings.Contains(got, "1949-12-31") || !strings.Contains(got, "女") {
 		t.Fatalf("valid ID: info %q", got)
 	}
-	// The draft is on disk after typing.
-	b, err := os.ReadFile(DraftPath(s.Path()))
+	// The draft is saved (sealed, in the database) after typing.
+	b, err := s.Draft(ctx, intakeDraftName)
 	if err != nil || !strings.Contains(string(b), "王建国") {
 		t.Fatalf("draft not saved: %v %s", err, b)
 	}
@@ -237,8 +236,8 @@ func TestIntake(t *testing.T) {
 	if after != before+1 {
 		t.Fatalf("cases %d → %d", before, after)
 	}
-	if _, err := os.Stat(DraftPath(s.Path())); !os.IsNotExist(err) {
-		t.Fatal("draft kept after submit")
+	if b, err := s.Draft(ctx, intakeDraftName); err != nil || b != nil {
+		t.Fatalf("draft kept after submit: %v %s", err, b)
 	}
 	d, ok := sh.Current.(*caseDetail)
 	if !ok || d.c.State != app.StateApplied || d.agg.Household.Members[0].Name != "王建国" {
