@@ -6,6 +6,7 @@
 //	county revoke --db county.db --device NAME
 //	county publish --db county.db (--defaults | --rules FILE.json | --calendar FILE.json)
 //	county export ledger --db county.db --month YYYY-MM --out F.xlsx
+//	county keygen --out DIR
 //
 // serve also answers the read-only county dashboard at /dashboard: only to
 // this machine, unless --dashboard-token is set (then to whoever has it).
@@ -71,6 +72,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.publish(ctx, args[1:])
 	case "export":
 		return m.export(ctx, args[1:])
+	case "keygen":
+		return m.keygen(ctx, args[1:])
 	case "help", "-h", "--help":
 		m.usage()
 		return nil
@@ -87,6 +90,7 @@ func (m *Main) usage() {
   county revoke --db county.db --device 设备名
   county publish --db county.db --defaults | --rules 规则.json | --calendar 日历.json
   county export ledger --db county.db --month 2025-03 --out 台账.xlsx
+  county keygen --out 目录   （生成县级恢复密钥：recovery.pub 发给各设备，recovery.key 离线保管）
 `)
 }
 
