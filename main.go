@@ -51,6 +51,12 @@ func runScreenshots(ctx context.Context, env *cli.Env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if store.Locked() {
+		// An existing database: its data open only for a user (JIUZHU_USER, JIUZHU_PASSWORD).
+		if _, err := cli.SystemActor(ctx, env, store, app.RoleClerk); err != nil {
+			return err
+		}
+	}
 	if created {
 		if err := cli.DemoConflict(ctx, store); err != nil {
 			return err
