@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -50,7 +51,20 @@ func main() {
 	flag.IntVar(&cfg.Members, "members", 200_000, "members in the search benchmark")
 	only := flag.String("only", "", "run only benchmarks whose name contains this")
 	child := flag.String("first-screen", "", "internal: open this database and paint the first screen")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmarks to this file (go tool pprof)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *child != "" {
 		if err := firstScreen(*child); err != nil {
 			fmt.Fprintln(os.Stderr, err)
