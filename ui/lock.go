@@ -138,7 +138,7 @@ func (s *Shell) Lock() {
 	si.only = &s.user
 	si.switchUser = func() {
 		s.stopBackground()
-		ShowSignIn(s.win, s.store)
+		ShowSignIn(s.win, s.store, s.syncing)
 	}
 	s.lockScreen = si
 	s.win.SetContent(si.buildUI())

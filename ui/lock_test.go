@@ -42,7 +42,7 @@ func TestSignInLockout(t *testing.T) {
 	s.SetClock(func() time.Time { return now })
 	a := test.NewTempApp(t)
 	w := a.NewWindow("救助通")
-	si := ShowSignIn(w, s)
+	si := ShowSignIn(w, s, false)
 	for i, u := range si.users {
 		if u.Role == app.RoleApprover {
 			si.user.SetSelectedIndex(i)

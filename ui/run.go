@@ -16,22 +16,20 @@ func Run(store *storage.Store) {
 	w := a.NewWindow("救助通")
 	w.SetIcon(assets.Icon)
 	w.Resize(fyne.NewSize(1280, 800))
-	ShowSignIn(w, store)
+	ShowSignIn(w, store, true)
 	w.ShowAndRun()
 }
 
-// syncAtSignIn starts background sync when a user signs in. Tests of the
-// sign-in screen turn it off: the test driver runs fyne.Do on the calling
+// ShowSignIn puts the sign-in screen in w; after sign-in the main shell,
+// which starts background sync if startSync. Tests of the sign-in screen and
+// the screenshots leave it off: the test driver runs fyne.Do on the calling
 // goroutine, so a round would touch widgets beside the test; the sync tests
 // start their syncers themselves.
-var syncAtSignIn = true
-
-// ShowSignIn puts the sign-in screen in w; after sign-in the main shell.
-func ShowSignIn(w fyne.Window, store *storage.Store) *signIn {
+func ShowSignIn(w fyne.Window, store *storage.Store, startSync bool) *signIn {
 	si := newSignIn(w, store, func(u storage.User) {
 		sh := NewShell(w, store, u)
 		sh.watchIdle()
-		if syncAtSignIn {
+		if startSync {
 			sh.StartSync()
 		}
 		w.SetOnClosed(sh.stopBackground)

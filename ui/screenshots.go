@@ -80,7 +80,7 @@ func Screenshots(store *storage.Store, dir string) ([]string, error) {
 	}
 
 	w := newWin()
-	ShowSignIn(w, store)
+	ShowSignIn(w, store, false)
 	if err := shot("01-signin", w); err != nil {
 		return nil, err
 	}

@@ -19,8 +19,6 @@ import (
 	jsync "jiuzhu/sync"
 )
 
-func init() { syncAtSignIn = false } // see run.go
-
 // testCounty is a real county server (SQLite store) on loopback.
 type testCounty struct {
 	store *jsync.SQLiteStore

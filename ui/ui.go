@@ -29,12 +29,17 @@ type Shell struct {
 	items  []navItem
 	status *widget.Label
 	// background sync (syncer.go): the footer's status line and progress bar
-	sync       *syncer
-	syncState  syncState
-	syncLabel  *widget.Label
-	syncBar    *widget.ProgressBar
-	syncBarBox *fyne.Container
-	footer     *fyne.Container
+	sync    *syncer
+	syncing bool // StartSync was called: a user switch at the lock screen starts it again
+	// navFollowing is set while show moves the menu highlight, so that the
+	// selection does not open the screen again.
+	navFollowing bool
+	navAt        widget.ListItemID // the highlighted menu entry
+	syncState    syncState
+	syncLabel    *widget.Label
+	syncBar      *widget.ProgressBar
+	syncBarBox   *fyne.Container
+	footer       *fyne.Container
 	// current screen, for tests
 	Current any
 
@@ -82,7 +87,12 @@ func (s *Shell) buildUI() {
 	s.nav = widget.NewList(func() int { return len(s.items) },
 		func() fyne.CanvasObject { return widget.NewLabel("家庭与案件") },
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.items[i].label) })
-	s.nav.OnSelected = func(i widget.ListItemID) { s.items[i].open() }
+	s.nav.OnSelected = func(i widget.ListItemID) {
+		s.navAt = i
+		if !s.navFollowing {
+			s.items[i].open()
+		}
+	}
 	s.body = container.NewStack()
 	d := s.store.Device()
 	s.status = widget.NewLabel("")
@@ -103,12 +113,44 @@ func (s *Shell) buildUI() {
 	s.nav.Select(0)
 }
 
-// show replaces the screen.
+// show replaces the screen, and moves the menu highlight to the entry the
+// screen belongs to (a case opened from 首页 highlights 家庭与案件).
 func (s *Shell) show(screen any, content fyne.CanvasObject) {
 	s.Current = screen
 	s.touch()
 	s.body.Objects = []fyne.CanvasObject{content}
 	s.body.Refresh()
+	if i := navIndex(screen); i >= 0 {
+		s.navFollowing = true
+		s.nav.Select(i)
+		s.navFollowing = false
+	}
+}
+
+// navIndex is the position in Shell.items of the menu entry a screen belongs
+// to, -1 for none.
+func navIndex(screen any) int {
+	switch screen.(type) {
+	case *workbench:
+		return 0
+	case *caseList, *caseDetail:
+		return 1
+	case *intake:
+		return 2
+	case *leadList, *leadDetail, *leadRegister:
+		return 3
+	case *funds:
+		return 4
+	case *exports:
+		return 5
+	case *audit:
+		return 6
+	case *conflicts:
+		return 7
+	case *settings:
+		return 8
+	}
+	return -1
 }
 
 // ShowWorkbench opens 首页.
@@ -202,7 +244,7 @@ func (s *Shell) showPurged(st syncState) {
 }
 
 // StartSync starts background sync with the county (syncer.go).
-func (s *Shell) StartSync() { s.sync.Start() }
+func (s *Shell) StartSync() { s.syncing = true; s.sync.Start() }
 
 // stopBackground ends the shell's goroutines: the idle watch and sync.
 func (s *Shell) stopBackground() {

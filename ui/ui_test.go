@@ -88,7 +88,7 @@ func TestSignIn(t *testing.T) {
 	s := newTestStore(t)
 	a := test.NewTempApp(t)
 	w := a.NewWindow("救助通")
-	si := ShowSignIn(w, s)
+	si := ShowSignIn(w, s, false)
 	for i, u := range si.users {
 		if u.Role == app.RoleClerk {
 			si.user.SetSelectedIndex(i)
@@ -115,7 +115,7 @@ func TestSignInFirstUser(t *testing.T) {
 	defer s.Close()
 	a := test.NewTempApp(t)
 	w := a.NewWindow("救助通")
-	si := ShowSignIn(w, s)
+	si := ShowSignIn(w, s, false)
 	test.Type(si.newName, "赵经办")
 	test.Type(si.password, "abcdef")
 	test.Tap(button(t, w, "创建用户并登录"))

@@ -72,3 +72,33 @@ func TestNavOpensSupervisionScreens(t *testing.T) {
 		t.Fatalf("not in the navigation: %v", want)
 	}
 }
+
+// TestNavHighlightFollowsScreens: a screen opened from a button highlights
+// its menu entry, without opening it a second time.
+func TestNavHighlightFollowsScreens(t *testing.T) {
+	s := newTestStore(t)
+	sh := newTestShell(t, s, app.RoleClerk)
+	label := func() string { return sh.items[sh.navAt].label }
+	if label() != "首页" {
+		t.Fatalf("start: %s", label())
+	}
+	c := firstCase(t, s, storage.CaseFilter{})
+	sh.ShowCase(c.CaseID)
+	if label() != "家庭与案件" {
+		t.Fatalf("a case highlights %s", label())
+	}
+	if _, ok := sh.Current.(*caseDetail); !ok {
+		t.Fatalf("the highlight replaced the case with %T", sh.Current)
+	}
+	sh.ShowLeadRegister()
+	if label() != "问题线索" {
+		t.Fatalf("lead registration highlights %s", label())
+	}
+	sh.ShowAuditFor(storage.AuditFilter{HouseholdID: c.HouseholdID})
+	if label() != "审计查询" {
+		t.Fatalf("an audit view highlights %s", label())
+	}
+	if a, ok := sh.Current.(*audit); !ok || a.filter.HouseholdID != c.HouseholdID {
+		t.Fatalf("the highlight replaced the household's audit view with %T", sh.Current)
+	}
+}
