@@ -28,6 +28,9 @@ type AuditFilter struct {
 	From, To    app.Date // China Standard Time days, inclusive
 	Limit       int      // default 1000
 	Offset      int
+	// NewestFirst reverses the canonical order: the audit screen shows the
+	// latest events, which a limit would otherwise cut off.
+	NewestFirst bool
 }
 
 // AuditRow is one event with a Chinese one-line description.
@@ -37,7 +40,7 @@ type AuditRow struct {
 	Summary string    `json:"summary"`
 }
 
-// AuditEvents lists events in canonical order. A person filter also finds the
+// AuditEvents lists events in canonical order (or its reverse). A person filter also finds the
 // leads about that person's household.
 func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditRow, error) {
 	var where []string
@@ -76,7 +79,11 @@ func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditRow, err
 	if limit <= 0 {
 		limit = 1000
 	}
-	q += canonicalOrder + ` LIMIT ? OFFSET ?`
+	order := canonicalOrder
+	if f.NewestFirst {
+		order = ` ORDER BY hlc DESC, device_id DESC, device_seq DESC`
+	}
+	q += order + ` LIMIT ? OFFSET ?`
 	args = append(args, limit, f.Offset)
 	events, err := queryEvents(ctx, s.db, q, args...)
 	if err != nil {

@@ -152,6 +152,19 @@ func TestAuditEventsFilters(t *testing.T) {
 	if len(byCase) != len(caseEvents) {
 		t.Fatalf("by case: %d vs %d", len(byCase), len(caseEvents))
 	}
+	newest, _ := s.AuditEvents(ctx, AuditFilter{CaseID: cid, NewestFirst: true})
+	if len(newest) != len(byCase) || len(newest) < 2 {
+		t.Fatalf("newest first: %d rows", len(newest))
+	}
+	for i := range newest {
+		if newest[i].Event.ID != byCase[len(byCase)-1-i].Event.ID {
+			t.Fatalf("newest first, row %d: %s, want %s", i, newest[i].Event.ID, byCase[len(byCase)-1-i].Event.ID)
+		}
+	}
+	if top, _ := s.AuditEvents(ctx, AuditFilter{CaseID: cid, NewestFirst: true, Limit: 1}); len(top) != 1 ||
+		top[0].Event.ID != caseEvents[len(caseEvents)-1].ID {
+		t.Fatal("a limit does not keep the latest event")
+	}
 	// Every event here was written "today" by the test clock.
 	if rows, _ := s.AuditEvents(ctx, AuditFilter{From: s.Today(), To: s.Today(), HouseholdID: hid}); len(rows) != len(hhEvents) {
 		t.Fatalf("today: %d", len(rows))

@@ -153,7 +153,7 @@ func (a *audit) fail(err error) {
 
 func (a *audit) reload() {
 	f := a.filter
-	f.Limit = auditLimit
+	f.Limit, f.NewestFirst = auditLimit, true
 	rows, err := a.sh.store.AuditEvents(a.sh.ctx, f)
 	if err != nil {
 		a.message.SetText(errText(err))
@@ -165,7 +165,7 @@ func (a *audit) reload() {
 	case len(rows) == 0 && a.filter.Offset == 0:
 		a.count.SetText("没有符合条件的记录")
 	case len(rows) >= auditLimit || a.filter.Offset > 0:
-		a.count.SetText(fmt.Sprintf("第 %d–%d 条（按时间顺序）", first, a.filter.Offset+len(rows)))
+		a.count.SetText(fmt.Sprintf("第 %d–%d 条（最新的在前）", first, a.filter.Offset+len(rows)))
 	default:
 		a.count.SetText(fmt.Sprintf("共 %d 条", len(rows)))
 	}

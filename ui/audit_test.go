@@ -72,6 +72,11 @@ func TestAuditFilterNarrows(t *testing.T) {
 	if byCase == 0 || byCase > byName {
 		t.Fatalf("case %d events, household %d", byCase, byName)
 	}
+	for i := 1; i < len(a.rows); i++ {
+		if a.rows[i].Event.HLC.Compare(a.rows[i-1].Event.HLC) > 0 {
+			t.Fatalf("row %d is newer than row %d: the latest events must come first", i, i-1)
+		}
+	}
 	a.caseID.SetText("")
 	actor := a.rows[0].Event.Actor.Name
 	a.actor.SetText(actor)
