@@ -29,8 +29,8 @@ func ReadBankReturn(path string) ([]storage.BankReturnRow, error) {
 	for {
 		row, ok, err := t.next()
 		if err != nil {
-			if app.ErrorCode(err) != "" {
-				return nil, err
+			if app.ErrorCode(err) != app.EINTERNAL {
+				return nil, err // already a message for the user
 			}
 			return nil, app.Errorf(app.EINVALID, "“%s”的工作表“%s”无法读取，请用Excel或WPS打开后另存为 .xlsx 再导入", name, t.Sheet)
 		}

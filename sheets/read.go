@@ -1,6 +1,7 @@
 package sheets
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -112,7 +113,37 @@ func openBytes(name string, data []byte, password string) (in *input, err error)
 	return nil, app.Errorf(app.EINVALID, "“%s”不是Excel工作簿（.xlsx）或CSV文件，请选择正确的文件", name)
 }
 
+// maxZipRatio bounds how much larger than the file a workbook's parts may
+// claim to be once unzipped (deflate cannot do better than about 1032:1).
+const maxZipRatio = 1100
+
+// zipSizesPlausible says whether the parts of a zip claim no more unzipped
+// bytes than its size allows. excelize allocates each part's claimed size
+// before reading it, so a few kilobytes claiming gigabytes would stall the
+// app or run it out of memory.
+func zipSizesPlausible(data []byte) bool {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return true // not a readable zip: excelize says so
+	}
+	limit := uint64(len(data))*maxZipRatio + 1<<20
+	var total uint64
+	for _, f := range zr.File {
+		if f.UncompressedSize64 > limit {
+			return false
+		}
+		if total += f.UncompressedSize64; total > limit {
+			return false
+		}
+	}
+	return true
+}
+
 func openXLSX(name string, data []byte, password string) (*input, error) {
+	if bytes.HasPrefix(data, zipMagic) && !zipSizesPlausible(data) {
+		return nil, app.Errorf(app.EINVALID, "“%s”不是有效的Excel工作簿（.xlsx），可能已损坏或是其他格式（如Word、WPS文档）："+
+			"请用Excel或WPS打开后另存为 .xlsx 再导入", name)
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{Password: password,
 		UnzipSizeLimit: 2 << 30, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
@@ -173,30 +204,54 @@ func openCSV(name string, data []byte) (*input, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
-	if first := firstLine(data); strings.Count(first, "\t") > strings.Count(first, ",") {
+	if first := firstLines(data); strings.Count(first, "\t") > strings.Count(first, ",") {
 		r.Comma = '\t'
 	}
-	line := 0
+	// encoding/csv skips blank lines, which Excel shows as blank rows: they
+	// are returned as empty rows so that row numbers in messages are Excel's.
+	line := 0        // rows returned so far
+	fileLine := 1    // the file line after the last record read
+	var rec []string // a record held back while blank rows before it are returned
+	recLine := 0
 	t := &table{Sheet: strings.TrimSuffix(name, filepath.Ext(name))}
 	t.next = func() ([]string, bool, error) {
-		rec, err := r.Read()
+		if rec == nil {
+			off := r.InputOffset()
+			var err error
+			rec, err = r.Read()
+			if err == io.EOF {
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, app.Errorf(app.EINVALID, "“%s”第%d行无法解析（%v），请在Excel中另存为 .xlsx 后再导入", name, line+1, err)
+			}
+			start, _ := r.FieldPos(0)
+			recLine = line + 1 + max(0, start-fileLine)
+			fileLine += bytes.Count(data[off:r.InputOffset()], []byte("\n"))
+		}
 		line++
-		if err == io.EOF {
-			return nil, false, nil
+		if line < recLine {
+			return []string{}, true, nil
 		}
-		if err != nil {
-			return nil, false, app.Errorf(app.EINVALID, "“%s”第%d行无法解析（%v），请在Excel中另存为 .xlsx 后再导入", name, line, err)
-		}
-		return rec, true, nil
+		out := rec
+		rec = nil
+		return out, true, nil
 	}
 	return &input{Tables: []*table{t}}, nil
 }
 
-func firstLine(b []byte) string {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		return string(b[:i])
+// firstLines is the start of a text file where the header is looked for
+// (a title line or a blank line may come before it), to tell its delimiter.
+func firstLines(b []byte) string {
+	end := 0
+	for n := 0; n < headerScanRows && end < len(b); n++ {
+		i := bytes.IndexByte(b[end:], '\n')
+		if i < 0 {
+			return string(b)
+		}
+		end += i + 1
 	}
-	return string(b)
+	return string(b[:end])
 }
 
 // normHeader makes header text comparable: no spaces (any kind), full-width
