@@ -15,7 +15,7 @@ import (
 
 // Inactivity lock. After LockAfter without input the shell puts the sign-in
 // screen for the same user in front of the current screen: the screen and
-// its widgets stay as they are (the intake draft is also on disk), dialogs are
+// its widgets stay as they are (the intake draft is also saved), dialogs are
 // taken off and put back, and nothing of the data is visible or reachable
 // until the password is given again. "切换用户" leaves the shell for the full
 // sign-in screen instead.
@@ -121,7 +121,8 @@ func (s *Shell) watchIdle() {
 func (s *Shell) Locked() bool { return s.locked }
 
 // Lock shows the sign-in screen for the signed-in user in front of the
-// current screen.
+// current screen, and takes the data key out of memory until the password is
+// given again.
 func (s *Shell) Lock() {
 	if s.locked {
 		return
@@ -134,6 +135,11 @@ func (s *Shell) Lock() {
 		c.Overlays().Remove(o)
 	}
 	c.Unfocus()
+	// The data key leaves memory with the screen: sync stops first (a round
+	// needs the key), then the store forgets it; the password unwraps it again.
+	s.resumeSync = s.sync.Running()
+	s.sync.Stop()
+	s.store.Lock()
 	si := newSignIn(s.win, s.store, s.unlock)
 	si.only = &s.user
 	si.switchUser = func() {
@@ -154,4 +160,7 @@ func (s *Shell) unlock(storage.User) {
 	s.saved, s.savedOverlays, s.lockScreen, s.locked = nil, nil, nil, false
 	s.lastPrint = s.fingerprint()
 	s.touch()
+	if s.resumeSync {
+		s.sync.Start()
+	}
 }

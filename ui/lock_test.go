@@ -102,6 +102,9 @@ func TestInactivityLockKeepsTheScreen(t *testing.T) {
 	if !sh.Locked() || showsShell(sh.win) || hasButton(sh.win, "提交申请") {
 		t.Fatal("not locked after 10 idle minutes, or the screen still shows")
 	}
+	if !s.Locked() {
+		t.Fatal("the data key stayed in memory behind the lock screen")
+	}
 	si := sh.lockScreen
 	if !hasButton(sh.win, "解锁") || !hasButton(sh.win, "切换用户") {
 		t.Fatal("the lock screen has no 解锁/切换用户")
@@ -115,6 +118,9 @@ func TestInactivityLockKeepsTheScreen(t *testing.T) {
 	test.Tap(button(t, sh.win, "解锁"))
 	if sh.Locked() || !showsShell(sh.win) || sh.Current != in || in.memberRows[0].name.Text != "王建国" {
 		t.Fatal("after unlock the intake form is not back as it was")
+	}
+	if s.Locked() {
+		t.Fatal("the password did not bring the data key back")
 	}
 	if n := len(sh.win.Canvas().Overlays().List()); n != 1 {
 		t.Fatalf("%d dialogs after unlock, want the one that was open", n)

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"jiuzhu/app"
+	"jiuzhu/cli"
 	"jiuzhu/storage"
 	jsync "jiuzhu/sync"
 )
@@ -120,6 +121,21 @@ func TestBackgroundSync(t *testing.T) {
 	}
 	if total, _, _ = county.store.ServerEventCount(ctx, s.Device().ID); total != before+1 {
 		t.Fatalf("county holds %d events after the edit, want %d", total, before+1)
+	}
+
+	// The screen locks: sync stops before the data key leaves memory, and
+	// both come back with the password.
+	sh.Lock()
+	if sh.sync.Running() || !s.Locked() {
+		t.Fatalf("locked screen: sync running %v, data key gone %v", sh.sync.Running(), s.Locked())
+	}
+	test.Type(sh.lockScreen.password, cli.DemoPassword)
+	test.Tap(button(t, sh.win, "解锁"))
+	if !sh.sync.Running() || s.Locked() {
+		t.Fatalf("after unlock: sync running %v, data key gone %v", sh.sync.Running(), s.Locked())
+	}
+	if st = nextRound(t, rounds); st.Kind != syncDone {
+		t.Fatalf("round after unlock: %+v", st)
 	}
 
 	// The county goes away: the next edit leaves the window 离线, not in error.

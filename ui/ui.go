@@ -35,6 +35,7 @@ type Shell struct {
 	// selection does not open the screen again.
 	navFollowing bool
 	navAt        widget.ListItemID // the highlighted menu entry
+	resumeSync   bool              // sync ran when the screen locked: it starts again at unlock
 	syncState    syncState
 	syncLabel    *widget.Label
 	syncBar      *widget.ProgressBar
