@@ -11,13 +11,14 @@ import (
 )
 
 // Supervision projections: problem leads here, payment batches and the
-// reserve fund in funds.go. Their events carry no household ID; the envelope's
-// CaseID names the lead or the batch. The projector hands them to
+// reserve fund in funds.go, the cross-check worklist in worklist_projection.go.
+// Their events carry no household ID; the envelope's CaseID names the lead,
+// the batch or the worklist item. The projector hands them to
 // applySupervision, which refolds the whole record from the log in canonical
 // order each time, so the result never depends on arrival order.
 
-// applySupervision folds a lead, payment or reserve event; handled reports
-// whether e was one.
+// applySupervision folds a lead, payment, reserve or worklist event; handled
+// reports whether e was one.
 func (p *projector) applySupervision(e *app.Event) (handled bool, err error) {
 	switch {
 	case app.IsLeadEvent(e.Type):
@@ -31,6 +32,8 @@ func (p *projector) applySupervision(e *app.Event) (handled bool, err error) {
 		return true, refoldLead(p.ctx, p.tx, e.CaseID, fc)
 	case app.IsFundsEvent(e.Type):
 		return true, applyFunds(p.ctx, p.tx, e)
+	case app.IsWorklistEvent(e.Type):
+		return true, applyWorklist(p.ctx, p.tx, e)
 	}
 	return false, nil
 }

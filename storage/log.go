@@ -19,6 +19,10 @@ type draft struct {
 	// NewHousehold marks a household id generated for this very event: the
 	// projector need not look for existing rows.
 	NewHousehold bool
+	// Actor, when set, signs this event instead of the caller of append: a
+	// record kept before it was in the log goes in under the name of the
+	// person who made it (adoptLegacyWorklist).
+	Actor *app.Actor
 }
 
 // append writes drafts as this device's next events and folds them into the
@@ -57,10 +61,14 @@ func (s *Store) append(ctx context.Context, actor app.Actor, drafts ...draft) ([
 			return nil, fmt.Errorf("append %s: %w", d.Type, err)
 		}
 		seq++
+		signer := actor
+		if d.Actor != nil {
+			signer = *d.Actor
+		}
 		e := app.Event{ID: app.NewID(), DeviceID: s.device.ID, DeviceSeq: seq, Type: d.Type,
 			HouseholdID: d.HouseholdID, CaseID: d.CaseID, TownshipCode: s.device.TownshipCode,
 			VillageCode: d.VillageCode, SchemaV: app.SchemaVersion, HLC: s.clock.Now(s.now()),
-			Actor: actor, Payload: payload}
+			Actor: signer, Payload: payload}
 		e.Seal(prevHash)
 		prevHash = e.Hash
 		if _, err := insertEvent(ctx, &p.stmts, &e); err != nil {

@@ -28,6 +28,7 @@ var projectionTables = []struct{ name, columns, order string }{
 	{"payment_batches", "id, month, created_on, sent_on, return_on, items, total, dec(data)", "id"},
 	{"payment_items", "batch_id, seq, case_id, household_id, program, month, dec(payee_name), dec(payee_id), dec(account), amount, status, reason, paid_amount, requeued_from, dec(data)", "batch_id, seq"},
 	{"reserve_receipts", "event_id, date, amount, dec(note), added_by", "event_id"},
+	{"worklist_items", "id, source, kind, dec(id_number), id_hash, dec(name), household_id, village_code, village_name, reason, dec(detail), file, created_on, created_by, status, result, dec(result_note), closed_on, closed_by, merged_into, dec(other_closes)", "id"},
 }
 
 // ProjectionHash is a SHA-256 over the content of every projection table in
@@ -76,6 +77,10 @@ func dumpTable(ctx context.Context, q querier, w io.Writer, table, columns, orde
 
 // Rebuild drops every projection and folds the whole log again.
 func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) error {
+	// Worklist rows not yet in the log would be dropped: adopt them first.
+	if err := s.afterUnlock(ctx); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -91,7 +96,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) err
 
 func rebuildTx(ctx context.Context, tx *sql.Tx, progress func(done, total int)) error {
 	for _, t := range []string{"members", "cases", "field_versions", "conflicts", "attachments", "households",
-		"rule_sets", "calendar", "leads", "payment_items", "payment_batches", "reserve_receipts"} {
+		"rule_sets", "calendar", "leads", "payment_items", "payment_batches", "reserve_receipts", "worklist_items"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("rebuild: clear %s: %w", t, err)
 		}

@@ -110,7 +110,21 @@ func newStore(ctx context.Context, db *sql.DB, path string, keys *keyring) (*Sto
 		hlc, _ = app.ParseHLC(last.String)
 	}
 	s.clock = app.NewClock(hlc)
+	if err := s.afterUnlock(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// afterUnlock runs what needs the data key once it is in memory: writing
+// records kept before they were in the log to the log (see
+// adoptLegacyWorklist). It does nothing on a locked store.
+func (s *Store) afterUnlock(ctx context.Context) error {
+	if s.Locked() {
+		return nil
+	}
+	return s.adoptLegacyWorklist(ctx)
 }
 
 // Close closes the database.

@@ -220,6 +220,17 @@ func lockedErr(until time.Time, prefix string) *SignInError {
 // lock-out; a locked user is refused without looking at the password; a
 // correct password resets the count and unlocks the data key.
 func (s *Store) Authenticate(ctx context.Context, userID, password string) (User, error) {
+	u, err := s.authenticate(ctx, userID, password)
+	if err != nil {
+		return u, err
+	}
+	if err := s.afterUnlock(ctx); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func (s *Store) authenticate(ctx context.Context, userID, password string) (User, error) {
 	tx, err := s.db.BeginTx(ctx, nil) // immediate: two processes cannot both miss each other's failures
 	if err != nil {
 		return User{}, fmt.Errorf("authenticate: %w", err)
