@@ -237,7 +237,7 @@ func runWorklist(ctx context.Context, env *Env, args []string) error {
 	result := fs.String("result", "", "核查结果：included、exited、confirmed_ok、other")
 	note := fs.String("note", "", "核查情况说明")
 	date := fs.String("date", "", "核查日期（默认今天）")
-	status := fs.String("status", "open", "list：open、closed 或空（全部）")
+	status := fs.String("status", "open", "list：open、closed、merged 或空（全部，不含已并入的）")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -268,9 +268,27 @@ func runWorklist(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	for _, it := range items {
-		kind := map[string]string{storage.WorklistMissed: "疑似漏保", storage.WorklistWrong: "疑似错保"}[it.Kind]
-		fmt.Fprintf(env.Stdout, "%s  %s  %s  %s  %s  %s  %s\n", it.ID, kind, sheets.SourceLabel(it.Source), it.Name,
-			app.MaskID(it.IDNumber), it.VillageName, it.Reason)
+		fmt.Fprintf(env.Stdout, "%s  %s  %s  %s  %s  %s  %s%s\n", it.ID, app.WorklistKind(it.Kind).Label(),
+			sheets.SourceLabel(it.Source), it.Name, app.MaskID(it.IDNumber), it.VillageName, it.Reason, worklistOutcome(it))
 	}
 	return nil
+}
+
+// worklistOutcome is what a listed item's visit came to, with every other
+// result recorded for it (two devices closed it before syncing).
+func worklistOutcome(it storage.WorklistItem) string {
+	var parts []string
+	switch it.Status {
+	case storage.WorklistStatusClosed:
+		parts = append(parts, fmt.Sprintf("已办结：%s（%s %s）", storage.ResultLabel(it.Result), it.ClosedOn, it.ClosedBy))
+	case storage.WorklistStatusMerged:
+		parts = append(parts, "已并入核查事项 "+it.MergedInto)
+	}
+	for _, c := range it.OtherCloses {
+		parts = append(parts, fmt.Sprintf("另有核查结果：%s（%s %s）%s", c.Result.Label(), c.Date, c.By, c.Note))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  " + strings.Join(parts, "；")
 }
