@@ -14,7 +14,8 @@ import (
 // change list is left out because it is keyed by SQLite rowids, which a
 // rebuild may assign differently while the content stays the same. Sealed
 // columns are dumped opened: sealing the same value twice gives different
-// text.
+// text. Keyed ID hashes (id_hash) are left out: each device has its own key,
+// and they follow from the ID numbers dumped.
 var projectionTables = []struct{ name, columns, order string }{
 	{"households", "id, township_code, village_code, village_name, dec(head_name), dec(head_id), members, dec(data), last_key", "id"},
 	{"members", "id, household_id, dec(name), dec(id_number), relation, sex, birth, dec(data)", "id"},
@@ -28,7 +29,7 @@ var projectionTables = []struct{ name, columns, order string }{
 	{"payment_batches", "id, month, created_on, sent_on, return_on, items, total, dec(data)", "id"},
 	{"payment_items", "batch_id, seq, case_id, household_id, program, month, dec(payee_name), dec(payee_id), dec(account), amount, status, reason, paid_amount, requeued_from, dec(data)", "batch_id, seq"},
 	{"reserve_receipts", "event_id, date, amount, dec(note), added_by", "event_id"},
-	{"worklist_items", "id, source, kind, dec(id_number), id_hash, dec(name), household_id, village_code, village_name, reason, dec(detail), file, created_on, created_by, status, result, dec(result_note), closed_on, closed_by, merged_into, dec(other_closes)", "id"},
+	{"worklist_items", "id, source, kind, dec(id_number), dec(name), household_id, village_code, village_name, reason, dec(detail), file, created_on, created_by, status, result, dec(result_note), closed_on, closed_by, merged_into, dec(other_closes)", "id"},
 }
 
 // ProjectionHash is a SHA-256 over the content of every projection table in
