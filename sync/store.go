@@ -93,5 +93,19 @@ func checkEvent(dev *Device, e *app.Event, prevHash string) string {
 	if len(dev.Villages) > 0 && e.HouseholdID != "" && !slices.Contains(dev.Villages, e.VillageCode) {
 		return fmt.Sprintf("本设备只负责 %v 村（社区），不能办理村代码 %s 的家庭", dev.Villages, e.VillageCode)
 	}
-	return ""
+	return checkWorklistEvent(dev, e)
+}
+
+// checkWorklistEvent: a village laptop writes worklist items and visit
+// results only for its villages, as it does households. An item without a
+// village (a person not registered in the township) belongs to the township
+// office: the laptop never receives it, and may not write one.
+func checkWorklistEvent(dev *Device, e *app.Event) string {
+	if len(dev.Villages) == 0 || !app.IsWorklistEvent(e.Type) || slices.Contains(dev.Villages, e.VillageCode) {
+		return ""
+	}
+	if e.VillageCode == "" {
+		return "未登记人员的核查事项由乡镇办理，村级设备不能登记或办结"
+	}
+	return fmt.Sprintf("本设备只负责 %v 村（社区），不能办理村代码 %s 的核查事项", dev.Villages, e.VillageCode)
 }
