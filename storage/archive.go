@@ -222,6 +222,8 @@ func describeEvent(e *app.Event, withOpinion bool) string {
 		var p app.ReserveReceived
 		json.Unmarshal(e.Payload, &p)
 		add("临时救助备用金到账 %s 元（%s）", p.Amount, p.Date)
+	case app.EventWorklistAdded, app.EventWorklistClosed:
+		add("%s", describeWorklist(e))
 	default:
 		if a := app.LeadActionOf(e.Type); a != "" {
 			var p app.LeadStep

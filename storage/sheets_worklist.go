@@ -235,3 +235,20 @@ func scanWorklistItem(r rowScanner) (WorklistItem, error) {
 	}
 	return it, nil
 }
+
+// describeWorklist says what a worklist event did, for the audit screen. The
+// ID number is masked, as in every list.
+func describeWorklist(e *app.Event) string {
+	if e.Type == app.EventWorklistClosed {
+		var p app.WorklistClosed
+		json.Unmarshal(e.Payload, &p)
+		text := fmt.Sprintf("办结核查事项：%s（%s 核查）", p.Result.Label(), p.Date)
+		if p.Note != "" {
+			text += "：" + p.Note
+		}
+		return text
+	}
+	var p app.WorklistAdded
+	json.Unmarshal(e.Payload, &p)
+	return fmt.Sprintf("登记核查事项（%s）：%s %s，%s", p.Kind.Label(), p.Name, app.MaskID(p.IDNumber), p.Reason)
+}

@@ -102,6 +102,16 @@ func TestWorklistItemsAreEvents(t *testing.T) {
 	if village != wlVillage {
 		t.Errorf("the close must carry the item's village for the county's filter, got %q", village)
 	}
+	// The audit screen tells what each event did, the ID number masked.
+	rows, err := s.AuditEvents(ctx, AuditFilter{CaseID: items[0].ID})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("audit rows %d %v", len(rows), err)
+	}
+	for _, r := range rows {
+		if strings.Contains(r.Summary, p1) || !strings.Contains(r.Summary, "核查事项") {
+			t.Errorf("audit summary %q", r.Summary)
+		}
+	}
 	// Once closed, the same person flagged again is a new item.
 	if n, _ := s.AddWorklistItems(ctx, svClerk, []WorklistItem{wlItem(p1, "赵大")}); n != 1 {
 		t.Errorf("re-flag after the visit added %d", n)
