@@ -29,7 +29,7 @@ var projectionTables = []struct{ name, columns, order string }{
 	{"payment_batches", "id, month, created_on, sent_on, return_on, items, total, dec(data)", "id"},
 	{"payment_items", "batch_id, seq, case_id, household_id, program, month, dec(payee_name), dec(payee_id), dec(account), amount, status, reason, paid_amount, requeued_from, dec(data)", "batch_id, seq"},
 	{"reserve_receipts", "event_id, date, amount, dec(note), added_by", "event_id"},
-	{"worklist_items", "id, source, kind, dec(id_number), dec(name), household_id, village_code, village_name, reason, dec(detail), file, created_on, created_by, status, result, dec(result_note), closed_on, closed_by, merged_into, dec(other_closes)", "id"},
+	{"worklist_items", "id, source, kind, dec(id_number), dec(name), household_id, village_code, village_name, dec(reason), dec(detail), file, created_on, created_by, status, result, dec(result_note), closed_on, closed_by, merged_into, dec(other_closes)", "id"},
 }
 
 // ProjectionHash is a SHA-256 over the content of every projection table in

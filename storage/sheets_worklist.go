@@ -191,7 +191,7 @@ type WorklistFilter struct {
 
 // WorklistItems lists items, oldest first.
 func (s *Store) WorklistItems(ctx context.Context, f WorklistFilter) ([]WorklistItem, error) {
-	q := `SELECT id, source, kind, dec(id_number), dec(name), household_id, village_code, village_name, reason, dec(detail),
+	q := `SELECT id, source, kind, dec(id_number), dec(name), household_id, village_code, village_name, dec(reason), dec(detail),
 		file, created_on, created_by, status, result, dec(result_note), closed_on, closed_by, merged_into, dec(other_closes)
 		FROM worklist_items WHERE 1`
 	var args []any

@@ -88,8 +88,9 @@ func refoldWorklistGroup(ctx context.Context, tx *sql.Tx, g worklistGroup, itemI
 	return nil
 }
 
-// saveWorklistItem writes one folded item. Personal fields are sealed; the
-// ID number is also stored as its keyed hash for lookups.
+// saveWorklistItem writes one folded item. Personal fields are sealed (the
+// reason too: it quotes both names when they differ); the ID number is also
+// stored as its keyed hash for lookups.
 func saveWorklistItem(ctx context.Context, tx *sql.Tx, it *app.WorklistItem) error {
 	var result, note, closedOn, closedBy, others string
 	if c := it.Closed; c != nil {
@@ -105,7 +106,7 @@ func saveWorklistItem(ctx context.Context, tx *sql.Tx, it *app.WorklistItem) err
 	_, err := tx.ExecContext(ctx, `INSERT INTO worklist_items (id, source, kind, id_number, id_hash, name, household_id,
 		village_code, village_name, reason, detail, file, created_on, created_by, status, result, result_note, closed_on,
 		closed_by, merged_into, other_closes)
-		VALUES (?, ?, ?, enc(?), idx(?), enc(?), ?, ?, ?, ?, enc(?), ?, ?, ?, ?, ?, enc(?), ?, ?, ?, enc(?))
+		VALUES (?, ?, ?, enc(?), idx(?), enc(?), ?, ?, ?, enc(?), enc(?), ?, ?, ?, ?, ?, enc(?), ?, ?, ?, enc(?))
 		ON CONFLICT (id) DO UPDATE SET source = excluded.source, kind = excluded.kind, id_number = excluded.id_number,
 		id_hash = excluded.id_hash, name = excluded.name, household_id = excluded.household_id,
 		village_code = excluded.village_code, village_name = excluded.village_name, reason = excluded.reason,
@@ -134,6 +135,7 @@ func legacyActor(name string) *app.Actor {
 // them and they sync. It needs the data key, so it runs at unlock; in one
 // transaction, oldest first, so an interrupted run leaves the rows as they were.
 func (s *Store) adoptLegacyWorklist(ctx context.Context) error {
+	// Legacy rows hold the reason in the clear (0008 seals it from now on).
 	rows, err := s.db.QueryContext(ctx, `SELECT id, source, kind, dec(id_number), dec(name), household_id, village_code,
 		village_name, reason, dec(detail), file, created_on, created_by, status, result, dec(result_note), closed_on,
 		closed_by, merged_into, dec(other_closes) FROM worklist_items w

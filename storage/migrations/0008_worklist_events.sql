@@ -2,7 +2,8 @@
 -- worklist.added events, visit results worklist.closed, so they sync through
 -- the county and rebuild folds them again (0003 said otherwise). Items
 -- recorded before this version are written to the log once, at the first
--- unlock (storage.adoptLegacyWorklist).
+-- unlock (storage.adoptLegacyWorklist). From here on the reason column is
+-- sealed too: when the partner's name differs from ours it quotes both.
 
 -- An item added while the same person had an open item of the same source
 -- and kind on another device joins that item (status 'merged').
