@@ -23,6 +23,30 @@ type projector struct {
 	fresh        map[string]bool // households with no projection rows yet: nothing to delete
 	recomputeAll bool
 	stmts        stmtCache
+	ownDevice    *string // this device's id, read on first use (ruleSource)
+}
+
+// CountyDeviceID is the device id the county signs its county-wide events
+// (rules, calendar) with.
+const CountyDeviceID = "county"
+
+// ruleSource reports whether a rules or calendar event may change how this
+// device computes: only the county's, or this device's own (the defaults
+// written at init). Another township device could push such events to the
+// county, which passes them on; folding them would let one compromised
+// laptop change the standards every device of its township applies.
+func (p *projector) ruleSource(e *app.Event) (bool, error) {
+	if e.DeviceID == CountyDeviceID {
+		return true, nil
+	}
+	if p.ownDevice == nil {
+		id, err := metaTx(p.ctx, p.tx, "device_id")
+		if err != nil {
+			return false, err
+		}
+		p.ownDevice = &id
+	}
+	return e.DeviceID == *p.ownDevice, nil
 }
 
 func newProjector(ctx context.Context, tx *sql.Tx) *projector {
@@ -71,6 +95,11 @@ func (p *projector) foldContext() (app.FoldContext, error) {
 }
 
 func (p *projector) apply(e *app.Event) error {
+	if e.Type == app.EventRulesSet || e.Type == app.EventCalendarSet {
+		if ok, err := p.ruleSource(e); err != nil || !ok {
+			return err // kept in the log, folds nothing
+		}
+	}
 	switch e.Type {
 	case app.EventRulesSet:
 		var rs app.RulesSet

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -420,5 +421,40 @@ func TestResolutionSortsAfterARemoteEventFromTheFuture(t *testing.T) {
 	}
 	if still, _ := b.Conflicts(ctx, true); len(still) != 0 {
 		t.Fatalf("resolution was folded before the conflict: %+v", still)
+	}
+}
+
+// TestRulesOnlyFromTheCounty: a rules event another township device pushed
+// (and the county passed on) is kept in the log but changes nothing; the
+// county's own changes the standards.
+func TestRulesOnlyFromTheCounty(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	before, err := s.FoldContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := app.DefaultRuleBook().Sets[len(app.DefaultRuleBook().Sets)-1]
+	rs.Version, rs.DibaoStandardRural = rs.Version+"-forged", rs.DibaoStandardRural*3
+	payload, _ := json.Marshal(app.RulesSet{Rules: rs})
+	event := func(device string) app.Event {
+		e := app.Event{ID: app.NewID(), DeviceID: device, DeviceSeq: 1, Type: app.EventRulesSet,
+			TownshipCode: s.Device().TownshipCode, SchemaV: app.SchemaVersion, HLC: app.HLC{Wall: time.Now().UnixMilli()},
+			Actor: app.Actor{UserID: "x", Name: "县民政局", Role: app.RoleCounty}, Payload: payload}
+		e.Seal("")
+		return e
+	}
+	importTx(t, s, []app.Event{event("another-laptop")})
+	got, _ := s.FoldContext(ctx)
+	if r, _ := got.Rules.At(rs.EffectiveFrom); r.DibaoStandardRural == rs.DibaoStandardRural {
+		t.Fatal("a township device's rules event changed the standards")
+	}
+	if n := len(got.Rules.Sets); n != len(before.Rules.Sets) {
+		t.Fatalf("%d rule sets, want %d", n, len(before.Rules.Sets))
+	}
+	importTx(t, s, []app.Event{event(storage.CountyDeviceID)})
+	got, _ = s.FoldContext(ctx)
+	if r, _ := got.Rules.At(rs.EffectiveFrom); r.DibaoStandardRural != rs.DibaoStandardRural {
+		t.Fatal("the county's rules event was not applied")
 	}
 }

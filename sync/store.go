@@ -72,7 +72,7 @@ func HashToken(token string) string {
 
 // County identities: events the county itself issues.
 const (
-	CountyDevice = "county" // county-wide: rules, calendar
+	CountyDevice = storage.CountyDeviceID // county-wide: rules, calendar
 )
 
 // CountyDeviceFor is the county's event stream to one township (gap-free per township).
